@@ -1,0 +1,17 @@
+"""Sub-commands of the CLI, one module each; every module exposes ``register(subparsers)``."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
+
+
+def _commands() -> list[Register]:
+    from redactproxy.commands import envrun, start
+
+    return [start.register, envrun.register_env, envrun.register_run]
+
+
+COMMANDS: list[Register] = _commands()
