@@ -11,7 +11,14 @@ Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg
 def _commands() -> list[Register]:
     from redactproxy.commands import envrun, start
 
-    return [start.register, envrun.register_env, envrun.register_run]
+    commands: list[Register] = [start.register, envrun.register_env, envrun.register_run]
+    for name in ("scan", "rules", "keys", "report"):
+        try:
+            module = __import__(f"redactproxy.commands.{name}", fromlist=["register"])
+        except ModuleNotFoundError:
+            continue
+        commands.append(module.register)
+    return commands
 
 
 COMMANDS: list[Register] = _commands()

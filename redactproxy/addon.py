@@ -1,0 +1,471 @@
+"""The mitmproxy addon: pick AI flows, call the core, report. Hooks only.
+
+Interception policy lives in ``tls_clienthello`` (only AI hosts are decrypted; every other
+connection is tunnelled untouched), routing for tests and mirrors in ``server_connect``,
+redaction in ``request`` (fail closed: anything that cannot be scanned is refused in the
+provider's own error format), restoration in ``responseheaders`` (streams) and
+``response`` (whole bodies). Nothing here knows where text lives in a body or what a
+placeholder looks like: that is the core's business.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import itertools
+import logging
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from mitmproxy import ctx, exceptions, http, tls
+from mitmproxy.addonmanager import Loader
+from mitmproxy.proxy import server_hooks
+
+from redactproxy.codecs import decoder_for, encoder_for
+from redactproxy.config import ProjectConfig
+from redactproxy.detect.worker import DetectorWorker
+from redactproxy.errors import ConfigError, DetectorError, RefusedRequest, StoreError
+from redactproxy.hosts import host_matches, is_ai_host, provider_for_host
+from redactproxy.jsonsplice import loads
+from redactproxy.masking import context_snippet, mask_value, value_hash
+from redactproxy.projects import ProjectSet
+from redactproxy.protocols.answers import StreamRewriter, restore_json
+from redactproxy.protocols.apis import Api, gemini_model, identify
+from redactproxy.protocols.errors import error_body, error_headers
+from redactproxy.protocols.meta import Meta
+from redactproxy.records import FindingRecord, RecordSink, RequestRecord
+from redactproxy.redact import Applied, BodyRedaction
+from redactproxy.resolve import parse_resolve
+from redactproxy.restore import restore_text
+from redactproxy.vault import Vault
+
+__all__ = ["RedactProxy"]
+
+log = logging.getLogger("redactproxy")
+META = "redactproxy"
+
+
+class _FlowState:
+    """What the addon remembers about one intercepted flow (in ``flow.metadata``)."""
+
+    __slots__ = ("api", "lookup", "meta", "record", "rewriter", "scope")
+
+    def __init__(self, api: Api, record: RequestRecord, scope: str,
+                 lookup: Callable[[str], str | None]) -> None:
+        self.api = api
+        self.record = record
+        self.scope = scope
+        self.lookup = lookup
+        self.meta = Meta()
+        self.rewriter: StreamRewriter | None = None
+
+
+class _StreamPipe:
+    """``flow.response.stream`` callable: decompress, restore per SSE event, recompress."""
+
+    def __init__(self, rewriter: StreamRewriter, encoding: str, on_first: Callable[[], None]):
+        self._rewriter = rewriter
+        self._dec = decoder_for(encoding)
+        self._enc = encoder_for(encoding)
+        self._on_first = on_first
+        self._first = True
+        self._broken = False
+
+    def __call__(self, data: bytes) -> bytes | list[bytes]:
+        if self._first:
+            self._first = False
+            self._on_first()
+        if self._broken:
+            return data or b""
+        try:
+            if data:
+                out = self._enc.feed(self._rewriter.feed(self._dec.feed(data)))
+                return out if out else []  # [] holds back; b"" would end a chunked body
+            tail = self._rewriter.feed(self._dec.finish()) + self._rewriter.finish()
+            return self._enc.feed(tail) + self._enc.finish()
+        except Exception:  # noqa: BLE001 - keep the answer flowing, placeholders unrestored
+            log.exception("stream restoration failed; passing the rest through unchanged")
+            self._broken = True
+            return data or b""
+
+
+class RedactProxy:
+    """Redact requests to AI APIs and restore their answers."""
+
+    def __init__(self, sinks: Sequence[RecordSink] = (), *,
+                 on_ready: Callable[[RedactProxy], None] | None = None) -> None:
+        self.sinks: list[RecordSink] = list(sinks)
+        self.on_ready = on_ready
+        self.projects: ProjectSet | None = None
+        self.worker: DetectorWorker | None = None
+        self.vault: Vault | None = None
+        self.vault_notice: str | None = None
+        self.resolve: dict[tuple[str, int], tuple[str, int]] = {}
+        self._client_project: dict[str, str] = {}
+        self._ids = itertools.count(1)
+        self._hash_key = b""
+
+    # --- options and lifecycle ---------------------------------------------------------
+
+    def load(self, loader: Loader) -> None:
+        loader.add_option(
+            "redact_project", str, "",
+            "Project directory whose rule files (.redactproxy.toml) apply to requests that "
+            "carry no project id in the proxy user name. Default: the current directory.")
+        loader.add_option(
+            "redact_resolve", Sequence[str], [],
+            "Send HOST:PORT's traffic to ADDR:PORT, keeping Host and SNI (curl's --resolve "
+            "syntax, HOST:PORT=ADDR:PORT). For tests and private mirrors.")
+        loader.add_option(
+            "redact_nlp", bool, True,
+            "Run named-entity recognition (PERSON, LOCATION, NRP) on prose.")
+        loader.add_option(
+            "redact_timeout", float, 30.0,
+            "Seconds a request may wait for its analysis before it is refused.")
+        loader.add_option(
+            "redact_persist", bool, True,
+            "Keep the placeholder vault on disk, encrypted with a key from the OS keyring. "
+            "Without a usable keyring the vault stays in memory.")
+
+    def configure(self, updated: set[str]) -> None:
+        if "redact_resolve" in updated:
+            try:
+                self.resolve = dict(parse_resolve(s) for s in ctx.options.redact_resolve)
+            except ValueError as e:
+                raise exceptions.OptionsError(str(e)) from e
+        if updated & {"redact_project", "redact_nlp"} or self.projects is None:
+            root = Path(ctx.options.redact_project or ".")
+            projects = ProjectSet(root, nlp=ctx.options.redact_nlp, known=_known_for)
+            try:
+                default = projects.load_default()
+            except ConfigError as e:
+                raise exceptions.OptionsError(str(e)) from e
+            self.projects = projects
+            if self.worker is not None:
+                self.worker.close()
+            self.worker = DetectorWorker(default.spec, timeout=ctx.options.redact_timeout)
+            self.worker.start()
+        elif "redact_timeout" in updated and self.worker is not None:
+            self.worker.timeout = ctx.options.redact_timeout
+        if self.vault is None or "redact_persist" in updated:
+            self._open_vault(ctx.options.redact_persist)
+
+    def _open_vault(self, persist: bool) -> None:
+        from redactproxy.home import home_dir
+        from redactproxy.keys import KeyStore
+
+        try:
+            key = KeyStore().vault_key() if persist else None
+        except StoreError as e:
+            raise exceptions.OptionsError(str(e)) from e
+        if key is None:
+            self.vault = Vault()
+            self.vault_notice = ("no usable OS keyring: the placeholder vault lives in memory "
+                                 "only and is lost on restart" if persist else
+                                 "vault persistence is off: placeholders are lost on restart")
+            log.warning("redactproxy: %s", self.vault_notice)
+        else:
+            try:
+                self.vault = Vault(home_dir() / "vault.sqlite3", key)
+            except StoreError as e:
+                raise exceptions.OptionsError(str(e)) from e
+        self._hash_key = (key or b"") + b"audit"
+
+    def running(self) -> None:
+        if self.on_ready is not None:
+            self.on_ready(self)
+
+    def done(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
+        if self.vault is not None:
+            self.vault.close()
+
+    # --- connection policy -------------------------------------------------------------
+
+    def _project_of(self, client_id: str) -> str | None:
+        return self._client_project.get(client_id)
+
+    def _config(self, pid: str | None) -> ProjectConfig:
+        assert self.projects is not None
+        return self.projects.get(pid)
+
+    def _intercepts(self, host: str, pid: str | None) -> bool:
+        try:
+            extra = self._config(pid).hosts
+        except ConfigError:
+            return True  # intercept, so the request can be refused with the reason
+        return is_ai_host(host, extra)
+
+    def _blocked_host(self, host: str, cfg: ProjectConfig) -> bool:
+        return any(host_matches(host, h) for h in cfg.blocked_hosts)
+
+    def http_connect(self, flow: http.HTTPFlow) -> None:
+        pid = _proxy_user(flow.request.headers.get("proxy-authorization", ""))
+        if pid:
+            self._client_project[flow.client_conn.id] = pid
+        try:
+            cfg = self._config(pid)
+        except ConfigError:
+            return  # decided per request, where the refusal can carry the reason
+        if self._blocked_host(flow.request.host, cfg):
+            flow.response = http.Response.make(
+                403, f"redactproxy: host {flow.request.host} is blocked for project "
+                     f"{cfg.name}\n".encode(), {"content-type": "text/plain"})
+
+    def client_disconnected(self, client: Any) -> None:
+        self._client_project.pop(client.id, None)
+
+    def tls_clienthello(self, data: tls.ClientHelloData) -> None:
+        host = data.client_hello.sni or (data.context.server.address or ("",))[0]
+        if not self._intercepts(host, self._project_of(data.context.client.id)):
+            data.ignore_connection = True
+
+    def server_connect(self, data: server_hooks.ServerConnectionHookData) -> None:
+        addr = data.server.address
+        if addr is not None and (addr[0], addr[1]) in self.resolve:
+            if data.server.sni is None:
+                data.server.sni = addr[0]
+            data.server.address = self.resolve[(addr[0], addr[1])]
+
+    def requestheaders(self, flow: http.HTTPFlow) -> None:
+        # Addressed to us, never to the upstream (plain-HTTP proxy requests carry it).
+        if flow.request.headers.pop("proxy-authorization", None) is not None:
+            pid = _proxy_user(flow.request.headers.get("proxy-authorization", ""))
+            if pid:
+                self._client_project[flow.client_conn.id] = pid
+
+    # --- requests ----------------------------------------------------------------------
+
+    async def request(self, flow: http.HTTPFlow) -> None:
+        if flow.response is not None:
+            return
+        pid = self._project_of(flow.client_conn.id)
+        host = flow.request.pretty_host
+        if not self._intercepts(host, pid):
+            return
+        provider = provider_for_host(host)
+        api = identify(flow.request.path, provider.protocol if provider else "openai")
+        record = RequestRecord(id=f"{next(self._ids)}", method=flow.request.method, host=host,
+                               path=flow.request.path.split("?", 1)[0], api=api.name,
+                               provider=provider.name if provider else None,
+                               client=f"{flow.client_conn.peername[0]}"
+                               if flow.client_conn.peername else "")
+        try:
+            cfg = self._config(pid)
+            record.project = cfg.name
+            scope = self.projects.default_id if pid is None else pid  # type: ignore[union-attr]
+            state = _FlowState(api, record, scope, self._lookup(scope))
+            flow.metadata[META] = state
+            self._check_blocked(flow, cfg)
+            await self._redact(flow, cfg, state)
+        except RefusedRequest as e:
+            self._refuse(flow, api, record, e)
+        except DetectorError as e:
+            self._refuse(flow, api, record, RefusedRequest(
+                f"{e}; the request was not forwarded", status=503, code="detector_unavailable",
+                retry=True))
+        except ConfigError as e:
+            self._refuse(flow, api, record, RefusedRequest(
+                f"rule file error: {e}", status=500, code="config_error"))
+        except StoreError as e:
+            self._refuse(flow, api, record, RefusedRequest(
+                f"vault error: {e}", status=500, code="store_error"))
+        except Exception as e:  # noqa: BLE001 - fail closed, never forward unscanned
+            log.exception("redaction failed")
+            self._refuse(flow, api, record, RefusedRequest(
+                f"internal error while redacting ({type(e).__name__}); the request was not "
+                "forwarded", status=500, code="internal_error"))
+        else:
+            record.verdict = "passed"
+        self._emit("record_started", record)
+
+    def _check_blocked(self, flow: http.HTTPFlow, cfg: ProjectConfig) -> None:
+        host = flow.request.pretty_host
+        if self._blocked_host(host, cfg):
+            raise RefusedRequest(f"host {host} is blocked for project {cfg.name}", status=403,
+                                 code="blocked_host")
+        path = flow.request.path
+        for prefix in cfg.blocked_paths:
+            target = f"{host}{path}" if not prefix.startswith("/") else path
+            if target.startswith(prefix):
+                raise RefusedRequest(f"path {path.split('?', 1)[0]} on {host} is blocked by "
+                                     f"blocked_paths '{prefix}'", status=403,
+                                     code="blocked_path")
+
+    def _lookup(self, scope: str) -> Callable[[str], str | None]:
+        vault = self.vault
+        assert vault is not None
+        return lambda placeholder: vault.lookup(scope, placeholder)
+
+    async def _redact(self, flow: http.HTTPFlow, cfg: ProjectConfig, state: _FlowState) -> None:
+        req = flow.request
+        record = state.record
+        try:
+            body = req.get_content(strict=True) or b""
+        except ValueError as e:
+            raise RefusedRequest(f"cannot decode the request body ({e})",
+                                 code="undecodable_body") from None
+        record.request_bytes = len(body)
+        if state.api.name == "gemini":
+            record.model_requested = gemini_model(req.path)
+        if req.stream:
+            raise RefusedRequest("streamed request bodies cannot be scanned",
+                                 code="unscannable_body")
+        if not body.strip():
+            return
+        try:
+            text = body.decode("utf-8")
+            doc = loads(text)
+        except ValueError as e:
+            where = str(e).split(":")[-1].strip() if isinstance(e, UnicodeDecodeError) else e
+            raise RefusedRequest(f"request body is not valid JSON ({where}); it cannot be "
+                                 "scanned, so it was not forwarded",
+                                 code="unparseable_body") from None
+        if isinstance(doc, dict) and isinstance(doc.get("model"), str):
+            record.model_requested = doc["model"]
+        redaction = BodyRedaction(text, doc, state.api.name)
+        texts = redaction.texts()
+        if not texts:
+            return
+        assert self.worker is not None and self.vault is not None
+        findings = await self.worker.analyze(cfg.spec, texts)
+        vault, scope = self.vault, state.scope
+        new_text, applied = redaction.apply(
+            dict(zip(texts, findings, strict=True)),
+            lambda entity, value: vault.placeholder(scope, entity, value))
+        record.findings = [self._finding_record(a) for a in applied]
+        if new_text != text:
+            req.set_content(new_text.encode("utf-8"))
+
+    def _finding_record(self, a: Applied) -> FindingRecord:
+        f = a.finding
+        return FindingRecord(
+            entity=f.entity, rule=f.rule, action=f.action, placeholder=a.replacement,
+            masked=mask_value(a.value, f.entity),
+            context=context_snippet(a.text, f.start, f.end),
+            value_hash=value_hash(self._hash_key, a.value), field=a.field)
+
+    def _refuse(self, flow: http.HTTPFlow, api: Api, record: RequestRecord,
+                e: RefusedRequest) -> None:
+        log.warning("redactproxy refused %s %s%s: %s", flow.request.method,
+                    flow.request.pretty_host, flow.request.path.split("?", 1)[0], e)
+        flow.response = http.Response.make(e.status, error_body(api.family, e.status, str(e),
+                                                                e.code),
+                                           error_headers(e.retry))
+        record.verdict = "blocked" if e.code.startswith("blocked") else "refused"
+        record.reason = str(e)
+        record.status = e.status
+        flow.metadata.pop(META, None)
+        flow.metadata["redactproxy_record"] = record
+
+    # --- responses ---------------------------------------------------------------------
+
+    def responseheaders(self, flow: http.HTTPFlow) -> None:
+        state: _FlowState | None = flow.metadata.get(META)
+        if state is None or flow.response is None:
+            return
+        ctype = flow.response.headers.get("content-type", "")
+        if "text/event-stream" not in ctype:
+            return
+        encoding = flow.response.headers.get("content-encoding", "")
+        try:
+            decoder_for(encoding)
+        except ValueError:
+            log.warning("unsupported content-encoding %r on a stream; not restored", encoding)
+            return
+        state.record.streamed = True
+        state.rewriter = StreamRewriter(state.api.name, state.lookup, state.meta.update)
+        started = time.time()
+
+        def on_first() -> None:
+            state.record.ttfb_ms = (started - flow.request.timestamp_start) * 1000
+
+        flow.response.stream = _StreamPipe(state.rewriter, encoding, on_first)
+
+    def response(self, flow: http.HTTPFlow) -> None:
+        record = flow.metadata.get("redactproxy_record")
+        if record is not None:  # refused locally
+            record.total_ms = 0.0
+            self._emit("record_finished", record)
+            return
+        state: _FlowState | None = flow.metadata.get(META)
+        if state is None or flow.response is None:
+            return
+        resp = flow.response
+        rec = state.record
+        rec.status = resp.status_code
+        if state.rewriter is not None:
+            rec.restored = state.rewriter.restored
+        else:
+            self._restore_body(flow, state)
+            if rec.ttfb_ms is None and resp.timestamp_start:
+                rec.ttfb_ms = (resp.timestamp_start - flow.request.timestamp_start) * 1000
+        end = resp.timestamp_end or time.time()
+        rec.total_ms = (end - flow.request.timestamp_start) * 1000
+        rec.model_served = state.meta.model
+        rec.tokens_in, rec.tokens_out = state.meta.tokens_in, state.meta.tokens_out
+        if resp.status_code >= 400:
+            rec.verdict = "upstream_error"
+        self._emit("record_finished", rec)
+
+    def _restore_body(self, flow: http.HTTPFlow, state: _FlowState) -> None:
+        resp = flow.response
+        assert resp is not None
+        try:
+            body = resp.get_content(strict=True)
+        except ValueError:
+            log.warning("cannot decode the response body; placeholders not restored")
+            return
+        if not body:
+            return
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return
+        try:
+            new, count = restore_json(text, state.lookup)
+            state.meta.update(loads(text))
+        except ValueError:
+            new, count = restore_text(text, state.lookup)
+        state.record.restored = count
+        if count:
+            resp.set_content(new.encode("utf-8"))
+
+    def error(self, flow: http.HTTPFlow) -> None:
+        state: _FlowState | None = flow.metadata.get(META)
+        if state is None:
+            return
+        state.record.verdict = "upstream_error"
+        state.record.reason = str(flow.error) if flow.error else "connection failed"
+        self._emit("record_finished", state.record)
+
+    def _emit(self, event: str, record: RequestRecord) -> None:
+        for sink in self.sinks:
+            try:
+                getattr(sink, event)(record)
+            except Exception:  # noqa: BLE001 - a broken view must not break the proxy
+                log.exception("record sink %r failed", sink)
+
+
+def _known_for(root: Path) -> Any:
+    """Known secrets of a project: its .env files, the user's credential files, stored keys."""
+    try:
+        from redactproxy.detect.known import KnownSecrets
+    except ImportError:  # pragma: no cover
+        return None
+    return KnownSecrets.for_project(root)
+
+
+def _proxy_user(header: str) -> str | None:
+    """The user name of a ``Proxy-Authorization: Basic`` header (our project id)."""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return None
+    try:
+        user = base64.b64decode(value.strip()).decode("utf-8").split(":", 1)[0]
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return user or None

@@ -1,0 +1,137 @@
+"""Incremental decoders and encoders for compressed streamed bodies (gzip, deflate, br, zstd).
+
+mitmproxy decodes whole bodies for us, but a streamed answer arrives in pieces: to restore
+placeholders in a compressed SSE stream we decompress each piece, rewrite, and compress
+again with a sync flush so every event still reaches the client at once.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Protocol
+
+import brotli
+import zstandard
+
+__all__ = ["StreamCodec", "decoder_for", "encoder_for", "SUPPORTED"]
+
+SUPPORTED = ("gzip", "deflate", "br", "zstd", "identity", "")
+
+
+class StreamCodec(Protocol):
+    """Feed bytes, get bytes; ``finish`` ends the stream."""
+
+    def feed(self, data: bytes) -> bytes: ...
+
+    def finish(self) -> bytes: ...
+
+
+class _Identity:
+    def feed(self, data: bytes) -> bytes:
+        return data
+
+    def finish(self) -> bytes:
+        return b""
+
+
+class _ZlibDecoder:
+    def __init__(self, wbits: int) -> None:
+        self._d = zlib.decompressobj(wbits)
+
+    def feed(self, data: bytes) -> bytes:
+        return self._d.decompress(data)
+
+    def finish(self) -> bytes:
+        return self._d.flush()
+
+
+class _ZlibEncoder:
+    def __init__(self, wbits: int) -> None:
+        self._c = zlib.compressobj(6, zlib.DEFLATED, wbits)
+
+    def feed(self, data: bytes) -> bytes:
+        return self._c.compress(data) + self._c.flush(zlib.Z_SYNC_FLUSH) if data else b""
+
+    def finish(self) -> bytes:
+        return self._c.flush(zlib.Z_FINISH)
+
+
+class _BrotliDecoder:
+    def __init__(self) -> None:
+        self._d = brotli.Decompressor()
+
+    def feed(self, data: bytes) -> bytes:
+        return self._d.process(data)
+
+    def finish(self) -> bytes:
+        return b""
+
+
+class _BrotliEncoder:
+    def __init__(self) -> None:
+        self._c = brotli.Compressor()
+
+    def feed(self, data: bytes) -> bytes:
+        return self._c.process(data) + self._c.flush() if data else b""
+
+    def finish(self) -> bytes:
+        return self._c.finish()
+
+
+class _ZstdDecoder:
+    def __init__(self) -> None:
+        self._d = zstandard.ZstdDecompressor().decompressobj()
+
+    def feed(self, data: bytes) -> bytes:
+        return self._d.decompress(data)
+
+    def finish(self) -> bytes:
+        return b""
+
+
+class _ZstdEncoder:
+    def __init__(self) -> None:
+        self._c = zstandard.ZstdCompressor().compressobj()
+
+    def feed(self, data: bytes) -> bytes:
+        if not data:
+            return b""
+        return self._c.compress(data) + self._c.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+
+    def finish(self) -> bytes:
+        return self._c.flush(zstandard.COMPRESSOBJ_FLUSH_FINISH)
+
+
+def _norm(encoding: str) -> str:
+    enc = encoding.strip().lower()
+    if enc not in SUPPORTED:
+        raise ValueError(f"unsupported content-encoding {encoding!r}")
+    return enc
+
+
+def decoder_for(encoding: str) -> StreamCodec:
+    """Return an incremental decoder for a ``Content-Encoding`` value."""
+    enc = _norm(encoding)
+    if enc == "gzip":
+        return _ZlibDecoder(16 + zlib.MAX_WBITS)
+    if enc == "deflate":
+        return _ZlibDecoder(zlib.MAX_WBITS)
+    if enc == "br":
+        return _BrotliDecoder()
+    if enc == "zstd":
+        return _ZstdDecoder()
+    return _Identity()
+
+
+def encoder_for(encoding: str) -> StreamCodec:
+    """Return an incremental encoder (flushing per piece) for a ``Content-Encoding`` value."""
+    enc = _norm(encoding)
+    if enc == "gzip":
+        return _ZlibEncoder(16 + zlib.MAX_WBITS)
+    if enc == "deflate":
+        return _ZlibEncoder(zlib.MAX_WBITS)
+    if enc == "br":
+        return _BrotliEncoder()
+    if enc == "zstd":
+        return _ZstdEncoder()
+    return _Identity()

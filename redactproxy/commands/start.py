@@ -1,0 +1,159 @@
+"""``redactproxy start``: run mitmproxy in-process with the redaction addon.
+
+Options are a contract other tools script against: keep their names.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from redactproxy.errors import ConfigError
+from redactproxy.home import home_dir
+from redactproxy.resolve import parse_resolve
+
+__all__ = ["register"]
+
+log = logging.getLogger("redactproxy")
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("start", help="start the proxy",
+                       description="Start the redacting proxy (forward proxy, and gateways "
+                                   "for --upstream).")
+    p.add_argument("--listen-host", default="127.0.0.1",
+                   help="address to listen on (default: 127.0.0.1, loopback only)")
+    p.add_argument("--listen-port", type=int, default=8080,
+                   help="forward-proxy port (default: 8080)")
+    p.add_argument("--project", type=Path, default=None,
+                   help="default project directory for rule files (default: current dir)")
+    p.add_argument("--upstream", action="append", default=[], metavar="URL[@PORT]",
+                   help="gateway mode: a reverse proxy to URL; clients use "
+                        "http://127.0.0.1:PORT as base URL (default PORT: listen-port + 1, "
+                        "+2, ...). Repeatable.")
+    p.add_argument("--no-forward", action="store_true",
+                   help="run only the --upstream gateways, no forward proxy")
+    p.add_argument("--resolve", action="append", default=[], metavar="HOST:PORT=ADDR:PORT",
+                   help="send HOST:PORT's traffic to ADDR:PORT, keeping Host and SNI "
+                        "(repeatable)")
+    p.add_argument("--upstream-ca", type=Path, default=None, metavar="FILE",
+                   help="extra CA (PEM) trusted for upstream TLS; verification stays on")
+    p.add_argument("--no-ui", action="store_true",
+                   help="print one log line per request instead of the live view")
+    p.add_argument("--no-nlp", action="store_true",
+                   help="patterns and rules only, no named-entity recognition")
+    p.add_argument("--timeout", type=float, default=30.0,
+                   help="seconds a request may wait for analysis before it is refused")
+    p.set_defaults(func=run)
+
+
+def _modes(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    host, port = args.listen_host, args.listen_port
+    modes: list[str] = []
+    shown: list[str] = []
+    if not args.no_forward:
+        modes.append(f"regular@{host}:{port}")
+        shown.append(f"http://{host}:{port} (forward proxy)")
+    next_port = port if args.no_forward else port + 1
+    for spec in args.upstream:
+        url, at, gport = spec.rpartition("@") if "@" in spec.split("://", 1)[-1] else (spec, "", "")
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"--upstream {spec!r}: must be an http:// or https:// URL")
+        if at and not gport.isdigit():
+            raise ConfigError(f"--upstream {spec!r}: the port after @ must be a number")
+        if at:
+            gp = int(gport)
+        else:
+            gp, next_port = next_port, next_port + 1
+        modes.append(f"reverse:{url}@{host}:{gp}")
+        shown.append(f"http://{host}:{gp} (gateway to {url})")
+    if not modes:
+        raise ConfigError("nothing to run: --no-forward needs at least one --upstream")
+    return modes, shown
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the proxy and block until interrupted."""
+    for spec in args.resolve:
+        try:
+            parse_resolve(spec)
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
+    modes, shown = _modes(args)
+    return asyncio.run(_serve(args, modes, shown))
+
+
+async def _serve(args: argparse.Namespace, modes: list[str], shown: list[str]) -> int:
+    from mitmproxy import exceptions
+    from mitmproxy.options import Options
+    from mitmproxy.tools.dump import DumpMaster
+
+    from redactproxy.addon import RedactProxy
+    from redactproxy.ca import confdir, ensure_ca, upstream_bundle
+    from redactproxy.sinks import make_sinks
+
+    home = home_dir()
+    ensure_ca()
+    ui, sinks = make_sinks(no_ui=args.no_ui, listen=shown,
+                           project=str((args.project or Path.cwd()).resolve()))
+    opts = Options()
+    master = DumpMaster(opts, with_termlog=False, with_dumper=False)
+    ready = asyncio.get_running_loop().create_future()
+
+    def on_ready(addon: RedactProxy) -> None:
+        if not ready.done():
+            ready.set_result(addon)
+
+    addon = RedactProxy(sinks, on_ready=on_ready)
+    master.addons.add(addon)
+    update: dict[str, Any] = dict(
+        mode=modes, confdir=str(confdir()), listen_host=args.listen_host,
+        redact_project=str(args.project or Path.cwd()), redact_resolve=args.resolve,
+        redact_nlp=not args.no_nlp, redact_timeout=args.timeout,
+        connection_strategy="lazy",
+    )
+    if args.upstream_ca is not None:
+        update["ssl_verify_upstream_trusted_ca"] = str(upstream_bundle(args.upstream_ca))
+    try:
+        master.options.update(**update)
+    except exceptions.OptionsError as e:
+        raise ConfigError(str(e)) from None
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, master.shutdown)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - Windows
+            pass
+    runner = asyncio.ensure_future(master.run())
+    done, _ = await asyncio.wait({runner, ready}, return_when=asyncio.FIRST_COMPLETED)
+    if runner in done:
+        exc = runner.exception()
+        if exc is not None:
+            raise ConfigError(f"cannot start the proxy: {exc}") from None
+        return 1
+    state = {"pid": os.getpid(), "listen_host": args.listen_host,
+             "listen_port": None if args.no_forward else args.listen_port, "modes": modes}
+    (home / "proxy.json").write_text(json.dumps(state), encoding="utf-8")
+    ui.ready(addon, shown)
+    try:
+        await runner
+    finally:
+        ui.stop()
+        try:
+            (home / "proxy.json").unlink()
+        except OSError:
+            pass
+    return 0
+
+
+def main() -> None:  # pragma: no cover - convenience for `python -m redactproxy.commands.start`
+    from redactproxy.cli import main as cli_main
+
+    sys.exit(cli_main(["start", *sys.argv[1:]]))

@@ -1,0 +1,224 @@
+"""Rule files: ``.redactproxy.toml`` at a project's root, over a user-level file, over the packs.
+
+Keys (a contract other tools use; extend, don't rename)::
+
+    [proxy]    hosts = [...], blocked_hosts = [...], blocked_paths = [...]
+    [detect]   nlp_model = "...", nlp = true, packs = ["secrets", "pii", "cn"]
+    [[rules]]  id, entity, pattern, keywords, validator, entropy, action, examples.*
+    [terms]    deny = [...], allow = [...]
+    [entities.<TYPE>]  action = "redact"|"mask"|"block"|"allow", min_score = 0.6
+
+Every error is one line naming the file, the line and the key. ``ProjectConfig.stale()``
+tells the proxy when a file changed so edits apply without a restart.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from redactproxy.detect.base import ACTIONS
+from redactproxy.detect.engine import DEFAULT_PACKS, DetectorSpec
+from redactproxy.detect.rules import parse_rule, rule_header_lines
+from redactproxy.errors import ConfigError
+from redactproxy.home import home_dir
+
+__all__ = ["PROJECT_FILE", "ProjectConfig", "load_project", "user_config_path"]
+
+PROJECT_FILE = ".redactproxy.toml"
+_SECTIONS = {"proxy": {"hosts", "blocked_hosts", "blocked_paths"},
+             "detect": {"nlp_model", "nlp", "packs"},
+             "terms": {"deny", "allow"}}
+_TOP = set(_SECTIONS) | {"rules", "entities"}
+
+
+def user_config_path() -> Path:
+    """The user-level rule file: ``REDACTPROXY_CONFIG`` or ``<REDACTPROXY_HOME>/config.toml``."""
+    env = os.environ.get("REDACTPROXY_CONFIG")
+    return Path(env).expanduser() if env else home_dir() / "config.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectConfig:
+    """The merged configuration of one project.
+
+    Args:
+        root: Project directory.
+        name: Short name for people (the directory name).
+        hosts: Extra AI hosts to intercept.
+        blocked_hosts: Hosts whose requests are refused.
+        blocked_paths: Path prefixes (or ``host/path`` prefixes) refused on AI hosts.
+        spec: What the detector looks for.
+        files: Rule files that were read, with their modification times.
+    """
+
+    root: Path
+    name: str
+    hosts: tuple[str, ...] = ()
+    blocked_hosts: tuple[str, ...] = ()
+    blocked_paths: tuple[str, ...] = ()
+    spec: DetectorSpec = field(default_factory=DetectorSpec)
+    files: tuple[tuple[Path, float], ...] = ()
+    packs: tuple[str, ...] = DEFAULT_PACKS
+
+    def stale(self) -> bool:
+        """True if a rule file changed, appeared or disappeared since loading."""
+        for path, mtime in self.files:
+            if _mtime(path) != mtime:
+                return True
+        return False
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return -1.0
+
+
+def _line_of(text: str, section: str, key: str | None = None) -> int:
+    header = re.compile(rf"^\s*\[\s*{re.escape(section)}\s*\]")
+    keyre = re.compile(rf"^\s*{re.escape(key)}\s*=") if key else None
+    in_section = False
+    for n, line in enumerate(text.splitlines(), start=1):
+        if header.match(line):
+            if keyre is None:
+                return n
+            in_section = True
+        elif in_section and keyre is not None and keyre.match(line):
+            return n
+        elif line.lstrip().startswith("["):
+            in_section = False
+    return 1
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{where}: must be a list of non-empty strings")
+    return tuple(value)
+
+
+@dataclass(slots=True)
+class _Merged:
+    hosts: list[str] = field(default_factory=list)
+    blocked_hosts: list[str] = field(default_factory=list)
+    blocked_paths: list[str] = field(default_factory=list)
+    rules: list[tuple[str, int | None, Any]] = field(default_factory=list)
+    deny: list[str] = field(default_factory=list)
+    allow: list[str] = field(default_factory=list)
+    entities: dict[str, tuple[str | None, float | None]] = field(default_factory=dict)
+    nlp: bool = True
+    nlp_model: str | None = None
+    packs: tuple[str, ...] = DEFAULT_PACKS
+
+
+def _read(path: Path, merged: _Merged) -> None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read rule file ({e.__class__.__name__})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: invalid TOML: {e}") from None
+    for top in data:
+        if top not in _TOP:
+            raise ConfigError(f"{path}:{_line_of(text, top)}: {top}: unknown section; "
+                              f"known: {', '.join(sorted(_TOP))}")
+    for section, keys in _SECTIONS.items():
+        table = data.get(section, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: {section}: must be a table [{section}]")
+        for key in table:
+            if key not in keys:
+                raise ConfigError(f"{path}:{_line_of(text, section, key)}: {section}.{key}: "
+                                  f"unknown key; known: {', '.join(sorted(keys))}")
+
+    def where(section: str, key: str) -> str:
+        return f"{path}:{_line_of(text, section, key)}: {section}.{key}"
+
+    proxy = data.get("proxy", {})
+    for key in ("hosts", "blocked_hosts", "blocked_paths"):
+        if key in proxy:
+            getattr(merged, key).extend(_strings(proxy[key], where("proxy", key)))
+    detect = data.get("detect", {})
+    if "nlp" in detect:
+        if not isinstance(detect["nlp"], bool):
+            raise ConfigError(f"{where('detect', 'nlp')}: must be true or false")
+        merged.nlp = detect["nlp"]
+    if "nlp_model" in detect:
+        if not isinstance(detect["nlp_model"], str) or not detect["nlp_model"]:
+            raise ConfigError(f"{where('detect', 'nlp_model')}: must be a spaCy package "
+                              "name or model directory")
+        merged.nlp_model = detect["nlp_model"]
+    if "packs" in detect:
+        merged.packs = _strings(detect["packs"], where("detect", "packs"))
+    terms = data.get("terms", {})
+    merged.deny.extend(_strings(terms.get("deny", []), where("terms", "deny")))
+    merged.allow.extend(_strings(terms.get("allow", []), where("terms", "allow")))
+    entities = data.get("entities", {})
+    if not isinstance(entities, dict):
+        raise ConfigError(f"{path}: entities: must be [entities.TYPE] tables")
+    for name, conf in entities.items():
+        w = f"{path}:{_line_of(text, 'entities.' + name)}: entities.{name}"
+        if not re.fullmatch(r"[A-Z][A-Z0-9_]*", name) or not isinstance(conf, dict):
+            raise ConfigError(f"{w}: must be an UPPER_SNAKE entity type with a table")
+        extra = set(conf) - {"action", "min_score"}
+        if extra:
+            raise ConfigError(f"{w}.{sorted(extra)[0]}: unknown key; known: action, min_score")
+        action = conf.get("action")
+        if action is not None and action not in ACTIONS:
+            raise ConfigError(f"{w}.action: {action!r} is not one of {', '.join(ACTIONS)}")
+        score = conf.get("min_score")
+        if score is not None and (isinstance(score, bool) or not isinstance(score, int | float)
+                                  or not 0 <= score <= 1):
+            raise ConfigError(f"{w}.min_score: must be a number from 0 to 1")
+        merged.entities[name] = (action, float(score) if score is not None else None)
+    tables = data.get("rules", [])
+    if not isinstance(tables, list):
+        raise ConfigError(f"{path}: rules: must be an array of [[rules]] tables")
+    lines = rule_header_lines(text)
+    for i, table in enumerate(tables):
+        line = lines[i] if len(lines) == len(tables) else None
+        parse_rule(table, str(path), line, pack="project")  # validate now, at load time
+        merged.rules.append((str(path), line, table))
+
+
+def load_project(root: Path | str, *, user_file: Path | None = None, nlp: bool = True,
+                 known: Any = None) -> ProjectConfig:
+    """Load a project's configuration: built-in packs, user file, then project file.
+
+    Args:
+        root: Project directory.
+        user_file: User-level rule file (default ``user_config_path()``).
+        nlp: False switches NER off whatever the files say (``--no-nlp``).
+        known: A known-secrets detector to include.
+
+    Raises:
+        ConfigError: A rule file is invalid (message names file, line and key).
+    """
+    root = Path(root).expanduser().resolve()
+    merged = _Merged()
+    files: list[tuple[Path, float]] = []
+    for path in (user_file or user_config_path(), root / PROJECT_FILE):
+        files.append((path, _mtime(path)))
+        if path.is_file():
+            _read(path, merged)
+    spec = DetectorSpec(
+        packs=merged.packs,
+        rules=tuple(merged.rules),
+        deny_terms=tuple(merged.deny),
+        allow_terms=tuple(merged.allow),
+        entities=tuple((k, a, s) for k, (a, s) in merged.entities.items()),
+        nlp=nlp and merged.nlp,
+        nlp_model=merged.nlp_model or DetectorSpec().nlp_model,
+        known=known,
+    )
+    return ProjectConfig(root=root, name=root.name or str(root), hosts=tuple(merged.hosts),
+                         blocked_hosts=tuple(merged.blocked_hosts),
+                         blocked_paths=tuple(merged.blocked_paths), spec=spec,
+                         files=tuple(files), packs=merged.packs)

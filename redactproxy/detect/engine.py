@@ -1,0 +1,129 @@
+"""The composite detector: rule packs, known secrets, project terms and NER, under policy.
+
+``DetectorSpec`` is plain, picklable configuration (what a project's rule files say);
+``Engine`` is what a spec builds, inside the detection worker process. Entity policies
+(``[entities.PERSON] action/min_score``) and allow terms are applied here, once, so every
+detector's findings obey the same rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+
+from redactproxy.detect.base import Finding
+from redactproxy.detect.nlp import DEFAULT_MODEL, NER_ENTITIES, NlpDetector
+from redactproxy.detect.patterns import PatternDetector, resolve_overlaps
+from redactproxy.detect.prose import prose_view
+from redactproxy.detect.rules import Rule, load_builtin_packs, parse_rule
+
+__all__ = ["DEFAULT_PACKS", "DetectorSpec", "Engine"]
+
+DEFAULT_PACKS = ("secrets", "pii", "cn")
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorSpec:
+    """What to detect, as plain data (sent to the worker process).
+
+    Args:
+        packs: Built-in rule packs to load.
+        rules: Extra rules from rule files as ``(source, line, table)``.
+        deny_terms: Literal terms always redacted (case-insensitive, whole words).
+        allow_terms: Values never redacted (case-insensitive exact match).
+        entities: Per-entity policy ``(TYPE, action or None, min_score or None)``.
+        nlp: Run NER (PERSON, LOCATION, NRP) on prose.
+        nlp_model: spaCy package name or directory.
+        known: A known-secrets detector (holds salted hashes only), or None.
+    """
+
+    packs: tuple[str, ...] = DEFAULT_PACKS
+    rules: tuple[tuple[str, int | None, Any], ...] = ()
+    deny_terms: tuple[str, ...] = ()
+    allow_terms: tuple[str, ...] = ()
+    entities: tuple[tuple[str, str | None, float | None], ...] = ()
+    nlp: bool = True
+    nlp_model: str = DEFAULT_MODEL
+    known: Any = field(default=None, compare=False)
+
+    def key(self) -> str:
+        """A stable digest of the spec: the cache key of its findings."""
+        known = self.known.fingerprint() if self.known is not None else ""
+        blob = pickle.dumps((self.packs, self.rules, self.deny_terms, self.allow_terms,
+                             self.entities, self.nlp, self.nlp_model, known))
+        return hashlib.blake2b(blob, digest_size=12).hexdigest()
+
+
+class Engine:
+    """Detectors built from one spec.
+
+    Args:
+        spec: The configuration.
+        nlp_cache: Loaded NER detectors by model, shared between engines of one worker.
+    """
+
+    def __init__(self, spec: DetectorSpec, nlp_cache: dict[str, NlpDetector] | None = None):
+        packs = load_builtin_packs(spec.packs)
+        rules: list[Rule] = [r for p in packs for r in p.rules]
+        rules += [parse_rule(t, src, line) for src, line, t in spec.rules]
+        self.patterns = PatternDetector(rules)
+        policy: dict[str, dict[str, Any]] = {}
+        for p in packs:
+            for ent, conf in p.entities.items():
+                policy.setdefault(ent, {}).update(conf)
+        for ent, action, min_score in spec.entities:
+            if action is not None:
+                policy.setdefault(ent, {})["action"] = action
+            if min_score is not None:
+                policy.setdefault(ent, {})["min_score"] = min_score
+        self.policy = policy
+        self.known = spec.known
+        self.allow = {t.casefold() for t in spec.allow_terms}
+        self.deny = (regex.compile(
+            r"(?<!\w)(?:" + "|".join(regex.escape(t) for t in sorted(spec.deny_terms,
+                                                                      key=len, reverse=True))
+            + r")(?!\w)", regex.IGNORECASE) if spec.deny_terms else None)
+        self.nlp: NlpDetector | None = None
+        if spec.nlp:
+            cache = nlp_cache if nlp_cache is not None else {}
+            if spec.nlp_model not in cache:
+                thresholds = {e: float(policy.get(e, {}).get("min_score", 0.5))
+                              for e in NER_ENTITIES}
+                cache[spec.nlp_model] = NlpDetector(spec.nlp_model, thresholds)
+            self.nlp = cache[spec.nlp_model]
+
+    def analyze(self, text: str) -> list[Finding]:
+        """Return the non-overlapping findings in ``text`` after policy."""
+        found = self.patterns.analyze(text)
+        if self.known is not None:
+            found += self.known.analyze(text)
+        if self.deny is not None:
+            found += [Finding(m.start(), m.end(), "TERM", "terms.deny", 1.0)
+                      for m in self.deny.finditer(text, timeout=2.0)]
+        if self.nlp is not None:
+            view = prose_view(text)
+            if view.strip():
+                found += self.nlp.analyze(view)
+        return resolve_overlaps(self._policy(text, found))
+
+    def _policy(self, text: str, found: list[Finding]) -> list[Finding]:
+        out: list[Finding] = []
+        for f in found:
+            conf = self.policy.get(f.entity)
+            action = f.action
+            if conf is not None:
+                if f.score < float(conf.get("min_score", 0.0)):
+                    continue
+                action = conf.get("action", action)
+            if action == "allow":
+                continue
+            if self.allow and text[f.start:f.end].casefold() in self.allow:
+                continue
+            if action != f.action:
+                f = Finding(f.start, f.end, f.entity, f.rule, f.score, action)  # type: ignore[arg-type]
+            out.append(f)
+        return out

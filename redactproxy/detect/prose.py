@@ -1,0 +1,67 @@
+"""Keep NER on prose: blank out code so spaCy never tags ``OSError`` as a PERSON.
+
+Code, config and logs make up most of what coding tools send. NER on them mostly finds
+identifiers. ``prose_view`` returns a same-length copy of a text in which code lines
+(except their comments) and code-shaped tokens (identifiers with ``_`` or inner capitals,
+dotted names, paths, anything in backticks, tokens holding digits) are replaced by spaces,
+so NER offsets still point into the original text.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["is_code_line", "prose_view"]
+
+_CODE_START = re.compile(
+    r"^\s*(?:def |class |import |from \S+ import|return\b|if .*:$|elif |else:|for .*:$|"
+    r"while |try:|except\b|with .*:$|const |let |var |function\b|public |private |"
+    r"protected |package |#include|using |fn |impl |struct |enum |interface |type \w+ =|"
+    r"@\w+|\}|\{|\)|\]|<\/?\w+[^>]*>$|\$ |>>> |\.\.\. )")
+_SYMBOLS = re.compile(r"[{}()\[\];=<>|&*/\\$`^~\"]")
+_COMMENT = re.compile(r"(?:#|//|--|/\*|\*)\s+(.*)$")
+_CODE_TOKEN = re.compile(
+    r"`[^`\n]*`"                      # inline code
+    r"|\b\w+(?:[._/:\\-]\w+)+\b"      # dotted names, paths, snake/kebab-case, urls parts
+    r"|\b[a-z]+[A-Z]\w*\b"            # camelCase
+    r"|\b[A-Z][a-z0-9]+[A-Z]\w*\b"    # PascalCase with an inner capital: HttpClient
+    r"|\b[A-Z]{2,}[a-z]\w*\b"         # acronym then word: OSError, HTTPServer
+    r"|\b\w*\d\w*\b"                  # anything holding digits
+    r"|\b[A-Z_]{2,}\b"                # CONSTANTS
+)
+
+
+def is_code_line(line: str) -> bool:
+    """True if ``line`` looks like source code, config or a log line rather than prose."""
+    s = line.strip()
+    if not s:
+        return False
+    if _CODE_START.match(line):
+        return True
+    symbols = len(_SYMBOLS.findall(s))
+    if symbols >= 3 and symbols / len(s) > 0.06:
+        return True
+    if line.startswith(("    ", "\t")) and symbols >= 1:
+        return True
+    return s.endswith((";", "{", "(", ",", ":")) and " " not in s.rstrip(";{(,:")
+
+
+def _blank(s: str) -> str:
+    return re.sub(r"[^\n]", " ", s)
+
+
+def prose_view(text: str) -> str:
+    """Return ``text`` with code blanked out (same length, same newlines)."""
+    out: list[str] = []
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        ending = line[len(body):]
+        if is_code_line(body):
+            m = _COMMENT.search(body)
+            if m and m.group(1):
+                body = " " * m.start(1) + m.group(1)
+            else:
+                body = " " * len(body)
+        body = _CODE_TOKEN.sub(lambda m: _blank(m.group(0)), body)
+        out.append(body + ending)
+    return "".join(out)

@@ -1,0 +1,61 @@
+"""Where redactproxy keeps its state: one per-user directory, readable by its owner only.
+
+Every store (vault, audit log) lives under ``home_dir()`` so that one environment variable,
+``REDACTPROXY_HOME``, moves all of it (tests, several profiles) and one ``chmod`` protects it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from redactproxy.errors import StoreError
+
+__all__ = ["ENV_VAR", "home_dir", "secure_file"]
+
+#: Environment variable that overrides the per-user data directory.
+ENV_VAR = "REDACTPROXY_HOME"
+
+
+def _default_dir() -> Path:
+    """Return the platform's per-user data directory for redactproxy."""
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "redactproxy"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "redactproxy"
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "redactproxy"
+
+
+def home_dir() -> Path:
+    """Return redactproxy's data directory, creating it (mode 0700) if it does not exist.
+
+    ``REDACTPROXY_HOME`` wins over the platform default (``~/.local/share/redactproxy`` on
+    Linux). An existing directory is used as is: its permissions are the user's choice.
+
+    Raises:
+        StoreError: if the directory cannot be created.
+    """
+    env = os.environ.get(ENV_VAR)
+    path = Path(env).expanduser() if env else _default_dir()
+    if not path.is_dir():
+        try:
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
+        except OSError as e:
+            raise StoreError(f"cannot create data directory {path}: {e.strerror}") from e
+    return path
+
+
+def secure_file(path: Path) -> None:
+    """Make ``path`` readable and writable by its owner only (0600).
+
+    Raises:
+        StoreError: if the permissions cannot be changed.
+    """
+    try:
+        os.chmod(path, 0o600)
+    except OSError as e:
+        raise StoreError(f"cannot restrict permissions of {path}: {e.strerror}") from e

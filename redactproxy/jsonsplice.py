@@ -1,0 +1,92 @@
+"""Rewrite string values inside a JSON text while keeping every other byte identical.
+
+Re-serialising a whole request body would change whitespace, key spacing and escapes, which
+breaks provider prompt caching and anything that hashes the body. Instead we locate each
+string token in the raw text, pair it with the parsed value it encodes (both appear in
+document order), and splice new tokens in only where a value changed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+__all__ = ["Path", "dumps_like", "iter_strings", "loads", "splice"]
+
+Path = tuple[str | int, ...]
+
+_STRING_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+
+
+def loads(raw: str) -> Any:
+    """Parse JSON text; raises ``ValueError`` with position on malformed input."""
+    return json.loads(raw)
+
+
+def iter_strings(doc: Any, path: Path = ()) -> Iterator[tuple[Path, bool, str]]:
+    """Yield ``(path, is_key, value)`` for every string in ``doc``, in document order.
+
+    Object keys are yielded too (``is_key=True``, path of the member) because they are
+    string tokens in the raw text and must be counted to pair tokens with values.
+    """
+    if isinstance(doc, str):
+        yield path, False, doc
+    elif isinstance(doc, dict):
+        for k, v in doc.items():
+            yield (*path, k), True, k
+            yield from iter_strings(v, (*path, k))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            yield from iter_strings(v, (*path, i))
+
+
+def _wants_ascii(raw: str) -> bool:
+    return raw.isascii() and "\\u" in raw
+
+
+def dumps_like(value: str, raw: str) -> str:
+    """Encode ``value`` as a JSON string token in the style of the document ``raw``."""
+    return json.dumps(value, ensure_ascii=_wants_ascii(raw))
+
+
+def splice(raw: str, doc: Any, changes: Mapping[Path, str]) -> str:
+    """Return ``raw`` with the string values at ``changes`` paths replaced.
+
+    Args:
+        raw: The JSON text ``doc`` was parsed from.
+        doc: ``json.loads(raw)``.
+        changes: New string values by path (value paths only, not keys).
+
+    Falls back to re-serialising the modified document if the raw tokens cannot be
+    paired with the parsed values (duplicate keys): correctness over byte-identity.
+    """
+    if not changes:
+        return raw
+    tokens = [m.span() for m in _STRING_TOKEN.finditer(raw)]
+    strings = list(iter_strings(doc))
+    if len(tokens) != len(strings):
+        return _reserialise(raw, doc, changes)
+    ascii_mode = _wants_ascii(raw)
+    out: list[str] = []
+    pos = 0
+    for (start, end), (path, is_key, _value) in zip(tokens, strings, strict=True):
+        if is_key or path not in changes:
+            continue
+        out.append(raw[pos:start])
+        out.append(json.dumps(changes[path], ensure_ascii=ascii_mode))
+        pos = end
+    out.append(raw[pos:])
+    return "".join(out)
+
+
+def _reserialise(raw: str, doc: Any, changes: Mapping[Path, str]) -> str:
+    for path, value in changes.items():
+        target = doc
+        for part in path[:-1]:
+            target = target[part]
+        target[path[-1]] = value
+    compact = not re.search(r'[,:] ', raw[:2048])
+    seps = (",", ":") if compact else (", ", ": ")
+    return json.dumps(doc, ensure_ascii=_wants_ascii(raw), separators=seps)

@@ -1,0 +1,296 @@
+"""Restore placeholders in answers: whole JSON bodies and each API's SSE events.
+
+Whole bodies and whole events: every string is restored except signed content; strings
+under an ``arguments`` key hold JSON, so restored values are JSON-escaped inside them.
+Streams: each API streams text as deltas on "channels" (a choice's content, a tool call's
+argument fragments, a content block). Each channel has its own ``StreamRestorer``; when a
+channel ends, text it held back is emitted, in the ending event if it carried a delta for
+the channel, else in a small delta event inserted just before it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from redactproxy.jsonsplice import Path, splice
+from redactproxy.protocols.targets import is_signed_block
+from redactproxy.restore import Lookup, StreamRestorer, json_escape, restore_text
+from redactproxy.sse import SSEEvent, SSEParser
+
+__all__ = ["StreamRewriter", "restore_json"]
+
+Channel = tuple[Any, ...]
+_ALL: Channel = ()
+_SKIP_KEYS = frozenset({"signature", "thoughtSignature", "thought_signature",
+                        "encrypted_content", "id", "model", "type", "role"})
+
+
+def _restore_strings(node: Any, path: Path, lookup: Lookup, changes: dict[Path, str],
+                     skip: set[Path] | None = None, in_args: bool = False) -> int:
+    count = 0
+    if isinstance(node, dict):
+        if is_signed_block(node):
+            return 0
+        for k, v in node.items():
+            p = (*path, k)
+            if isinstance(v, str):
+                if k in _SKIP_KEYS or (skip and p in skip) or "<" not in v:
+                    continue
+                esc = json_escape if (k in ("arguments", "partial_json") or in_args) else None
+                new, n = restore_text(v, lookup, esc)
+                if n:
+                    changes[p] = new
+                    count += n
+            else:
+                count += _restore_strings(v, p, lookup, changes, skip, in_args)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            p = (*path, i)
+            if isinstance(v, str):
+                if "<" in v and not (skip and p in skip):
+                    new, n = restore_text(v, lookup, json_escape if in_args else None)
+                    if n:
+                        changes[p] = new
+                        count += n
+            else:
+                count += _restore_strings(v, p, lookup, changes, skip, in_args)
+    return count
+
+
+def restore_json(raw: str, lookup: Lookup) -> tuple[str, int]:
+    """Restore every placeholder in a JSON body; return the new text and the count.
+
+    Raises:
+        ValueError: if ``raw`` is not JSON (the caller then restores it as plain text).
+    """
+    if "<" not in raw:
+        return raw, 0
+    doc = json.loads(raw)
+    changes: dict[Path, str] = {}
+    count = _restore_strings(doc, (), lookup, changes)
+    return (splice(raw, doc, changes), count) if count else (raw, 0)
+
+
+@dataclass(slots=True)
+class _Slot:
+    path: Path
+    channel: Channel
+    escape: bool
+
+
+def _get(doc: Any, path: Path) -> Any:
+    for part in path:
+        doc = doc[part]
+    return doc
+
+
+# --- where each API streams its deltas -------------------------------------------------
+
+def _openai_chat(obj: Any) -> tuple[list[_Slot], list[Channel]]:
+    slots: list[_Slot] = []
+    ends: list[Channel] = []
+    for n, choice in enumerate(obj.get("choices") or []):
+        if not isinstance(choice, dict):
+            continue
+        i = choice.get("index", n)
+        delta = choice.get("delta") or {}
+        for key in ("content", "reasoning_content", "reasoning", "refusal"):
+            if isinstance(delta.get(key), str):
+                slots.append(_Slot(("choices", n, "delta", key), ("c", i, key), False))
+        for k, call in enumerate(delta.get("tool_calls") or []):
+            fn = call.get("function") if isinstance(call, dict) else None
+            if isinstance(fn, dict) and isinstance(fn.get("arguments"), str):
+                slots.append(_Slot(("choices", n, "delta", "tool_calls", k, "function",
+                                    "arguments"), ("c", i, "tool", call.get("index", k)), True))
+        if choice.get("finish_reason"):
+            ends.append(("c", i))
+    return slots, ends
+
+
+def _anthropic(obj: Any) -> tuple[list[_Slot], list[Channel]]:
+    kind = obj.get("type")
+    if kind == "content_block_delta":
+        delta = obj.get("delta") or {}
+        i = obj.get("index", 0)
+        if delta.get("type") == "text_delta":
+            return [_Slot(("delta", "text"), ("a", i), False)], []
+        if delta.get("type") == "input_json_delta":
+            return [_Slot(("delta", "partial_json"), ("a", i), True)], []
+        return [], []
+    if kind == "content_block_stop":
+        return [], [("a", obj.get("index", 0))]
+    if kind in ("message_delta", "message_stop"):
+        return [], [_ALL]
+    return [], []
+
+
+def _responses(obj: Any) -> tuple[list[_Slot], list[Channel]]:
+    kind = obj.get("type") or ""
+    ids = (obj.get("item_id"), obj.get("output_index"), obj.get("content_index"),
+           obj.get("summary_index"))
+    if kind.endswith(".delta") and isinstance(obj.get("delta"), str):
+        base = kind[: -len(".delta")]
+        return [_Slot(("delta",), ("r", base, *ids), "arguments" in base)], []
+    if kind.endswith(".done"):
+        return [], [("r", kind[: -len(".done")], *ids)]
+    if kind in ("response.completed", "response.incomplete", "response.failed"):
+        return [], [_ALL]
+    return [], []
+
+
+def _gemini(obj: Any) -> tuple[list[_Slot], list[Channel]]:
+    slots: list[_Slot] = []
+    ends: list[Channel] = []
+    for n, cand in enumerate(obj.get("candidates") or []):
+        if not isinstance(cand, dict):
+            continue
+        i = cand.get("index", n)
+        parts = (cand.get("content") or {}).get("parts") or []
+        for j, part in enumerate(parts):
+            if isinstance(part, dict) and isinstance(part.get("text"), str):
+                slots.append(_Slot(("candidates", n, "content", "parts", j, "text"),
+                                   ("g", i), False))
+        if cand.get("finishReason"):
+            ends.append(("g", i))
+    return slots, ends
+
+
+_SLOTS: dict[str, Callable[[Any], tuple[list[_Slot], list[Channel]]]] = {
+    "openai-chat": _openai_chat,
+    "anthropic-messages": _anthropic,
+    "openai-responses": _responses,
+    "gemini": _gemini,
+}
+
+
+def _synthesize(api: str, channel: Channel, template: Any, text: str) -> tuple[str | None, Any]:
+    """A minimal delta event carrying ``text`` on ``channel``, shaped like ``template``."""
+    if api == "openai-chat":
+        _, i, key, *rest = channel
+        delta: dict[str, Any] = (
+            {"tool_calls": [{"index": rest[0], "function": {"arguments": text}}]}
+            if key == "tool" else {key: text})
+        obj = {k: v for k, v in template.items() if k not in ("choices", "usage")}
+        obj["choices"] = [{"index": i, "delta": delta, "finish_reason": None}]
+        return None, obj
+    if api == "anthropic-messages":
+        kind = template["delta"]["type"]
+        field = "partial_json" if kind == "input_json_delta" else "text"
+        return "content_block_delta", {"type": "content_block_delta", "index": channel[1],
+                                       "delta": {"type": kind, field: text}}
+    if api == "openai-responses":
+        obj = dict(template)
+        obj["delta"] = text
+        return obj.get("type"), obj
+    obj = {k: v for k, v in template.items() if k not in ("candidates", "usageMetadata")}
+    obj["candidates"] = [{"content": {"parts": [{"text": text}], "role": "model"},
+                          "index": channel[1]}]
+    return None, obj
+
+
+class StreamRewriter:
+    """Restore placeholders in one SSE answer, fed raw (decoded) bytes as they arrive.
+
+    Args:
+        api: ``Api.name`` of the request.
+        lookup: Placeholder to value for the request's project.
+        on_event: Called with each parsed JSON event (for model and usage reporting).
+
+    Events that need no change are passed on as their original bytes.
+    """
+
+    def __init__(self, api: str, lookup: Lookup,
+                 on_event: Callable[[Any], None] | None = None) -> None:
+        self.api = api
+        self._lookup = lookup
+        self._on_event = on_event
+        self._slots = _SLOTS.get(api)
+        self._parser = SSEParser()
+        self._channels: dict[Channel, StreamRestorer] = {}
+        self._templates: dict[Channel, Any] = {}
+        self._whole = 0
+        self._event_lines = False
+
+    @property
+    def restored(self) -> int:
+        """Placeholders restored so far."""
+        return self._whole + sum(r.restored for r in self._channels.values())
+
+    def feed(self, data: bytes) -> bytes:
+        """Take decoded response bytes; return the bytes to send to the client now."""
+        return b"".join(self._rewrite(ev) for ev in self._parser.feed(data))
+
+    def finish(self) -> bytes:
+        """End of stream: flush every channel and any incomplete trailing bytes."""
+        out = self._flush(lambda ch: True, None, b"\n")
+        return out + self._parser.close()
+
+    def _restorer(self, channel: Channel, escape: bool) -> StreamRestorer:
+        r = self._channels.get(channel)
+        if r is None:
+            r = self._channels[channel] = StreamRestorer(
+                self._lookup, json_escape if escape else None)
+        return r
+
+    def _flush(self, match: Callable[[Channel], bool], ev: SSEEvent | None,
+               newline: bytes) -> bytes:
+        out = b""
+        for channel, r in self._channels.items():
+            if not match(channel) or not r.pending:
+                continue
+            text = r.flush()
+            name, obj = _synthesize(self.api, channel, self._templates[channel], text)
+            nl = newline.decode()
+            head = f"event: {name}{nl}" if name and self._event_lines else ""
+            out += f"{head}data: {json.dumps(obj, ensure_ascii=False)}{nl}{nl}".encode()
+        return out
+
+    def _rewrite(self, ev: SSEEvent) -> bytes:
+        newline = b"\r\n" if b"\r\n" in ev.raw else b"\n"
+        self._event_lines = self._event_lines or ev.event is not None
+        data = ev.data
+        if data is None or not data.lstrip().startswith(("{", "[")):
+            if data is not None and data.strip() == "[DONE]":
+                return self._flush(lambda ch: True, ev, newline) + ev.raw
+            return ev.raw
+        try:
+            obj = json.loads(data)
+        except ValueError:
+            return ev.raw
+        if self._on_event is not None and isinstance(obj, dict):
+            self._on_event(obj)
+        if not isinstance(obj, dict) or self._slots is None:
+            return self._rewrite_whole(ev, data, obj)
+        slots, ends = self._slots(obj)
+        changes: dict[Path, str] = {}
+        fed: set[Channel] = set()
+        for slot in slots:
+            r = self._restorer(slot.channel, slot.escape)
+            self._templates[slot.channel] = obj
+            text = _get(obj, slot.path)
+            new = r.feed(text)
+            fed.add(slot.channel)
+            if any(_ends(e, slot.channel) for e in ends):
+                new += r.flush()
+            if new != text:
+                changes[slot.path] = new
+        before = self._flush(lambda ch: ch not in fed and any(_ends(e, ch) for e in ends),
+                             ev, newline) if ends else b""
+        skip = {s.path for s in slots}
+        self._whole += _restore_strings(obj, (), self._lookup, changes, skip)
+        if not changes:
+            return before + ev.raw
+        return before + ev.with_data(splice(data, obj, changes))
+
+    def _rewrite_whole(self, ev: SSEEvent, data: str, obj: Any) -> bytes:
+        changes: dict[Path, str] = {}
+        n = _restore_strings(obj, (), self._lookup, changes)
+        self._whole += n
+        return ev.with_data(splice(data, obj, changes)) if n else ev.raw
+
+
+def _ends(end: Channel, channel: Channel) -> bool:
+    return channel[: len(end)] == end

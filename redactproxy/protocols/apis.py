@@ -1,0 +1,57 @@
+"""Identify which AI API a request speaks, from its path and the host's provider.
+
+The API decides where text lives in bodies and streams (``targets``, ``stream``); the
+family decides the error format (``errors``). Unknown endpoints on AI hosts are ``generic``:
+every string in their JSON is scanned.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["API_NAMES", "Api", "identify"]
+
+API_NAMES = ("openai-chat", "openai-responses", "anthropic-messages", "gemini", "generic")
+
+
+@dataclass(frozen=True, slots=True)
+class Api:
+    """An API and the family whose error format its host uses.
+
+    Args:
+        name: One of ``API_NAMES``.
+        family: ``openai``, ``anthropic`` or ``gemini``.
+    """
+
+    name: str
+    family: str
+
+
+_GEMINI = re.compile(r"/models/[^/:]+:(?:stream)?[gG]enerateContent\b")
+
+
+def identify(path: str, family: str = "openai") -> Api:
+    """Return the API of a request.
+
+    Args:
+        path: Request path, query included.
+        family: The host's provider protocol (``redactproxy.hosts.Provider.protocol``);
+            decides the error format of ``generic`` endpoints.
+    """
+    bare = path.split("?", 1)[0].rstrip("/")
+    if bare.endswith("/chat/completions"):
+        return Api("openai-chat", "openai")
+    if bare.endswith("/responses"):
+        return Api("openai-responses", "openai")
+    if bare.endswith("/messages") and (family == "anthropic" or "/v1/messages" in bare):
+        return Api("anthropic-messages", "anthropic")
+    if _GEMINI.search(bare):
+        return Api("gemini", "gemini")
+    return Api("generic", family)
+
+
+def gemini_model(path: str) -> str | None:
+    """The model named in a Gemini URL (``/v1beta/models/gemini-2.5-flash:generateContent``)."""
+    m = re.search(r"/models/([^/:?]+)", path)
+    return m.group(1) if m else None

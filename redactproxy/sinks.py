@@ -1,0 +1,78 @@
+"""The shells around the addon at ``start``: live view or log lines, plus the ready message.
+
+``make_sinks`` picks the live view on a terminal (unless ``--no-ui``) and plain
+``key=value`` lines otherwise; the returned ``Ui`` prints the one thing a user needs once
+the proxy listens, and keeps the header's detector state current.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from redactproxy import __version__
+from redactproxy.records import RecordSink
+
+__all__ = ["NEXT_STEP", "Ui", "make_sinks"]
+
+NEXT_STEP = 'next: eval "$(redactproxy env)"   or   redactproxy run -- <your tool>'
+
+
+class Ui:
+    """What ``start`` shows besides the per-request records."""
+
+    def __init__(self, view: Any | None) -> None:
+        self.view = view
+        self._stop = threading.Event()
+
+    def ready(self, addon: Any, shown: Sequence[str]) -> None:
+        """The proxy listens: say where, and what to do next (once)."""
+        lines = [f"redactproxy {__version__} listening on {s}" for s in shown] + [NEXT_STEP]
+        if addon.vault_notice:
+            lines.append(f"note: {addon.vault_notice}")
+        if self.view is None:
+            print("\n".join(lines), flush=True)
+            threading.Thread(target=self._log_detector, args=(addon,), daemon=True).start()
+            return
+        if addon.vault_notice:
+            self.view.notice(addon.vault_notice)
+        self.view.set_vault("persistent" if addon.vault.persistent else "in-memory")
+        self.view.start()
+        threading.Thread(target=self._watch, args=(addon,), daemon=True).start()
+
+    def _log_detector(self, addon: Any) -> None:
+        worker = addon.worker
+        if worker is not None and worker.wait_ready(120):
+            print("detector ready", flush=True)
+        elif worker is not None:
+            print(f"detector failed: {worker.error or worker.state}; requests will be refused",
+                  flush=True)
+
+    def _watch(self, addon: Any) -> None:
+        while not self._stop.wait(0.5):
+            if addon.worker is not None:
+                self.view.set_detector_state(addon.worker.state)
+
+    def stop(self) -> None:
+        """Leave the terminal clean."""
+        self._stop.set()
+        if self.view is not None:
+            self.view.stop()
+
+
+def make_sinks(*, no_ui: bool, listen: Sequence[str], project: str) -> tuple[Ui, list[RecordSink]]:
+    """Return the UI controller and the record sinks for ``start``."""
+    from redactproxy.view import HeaderInfo, LiveView, LogLineSink
+
+    use_view = not no_ui and sys.stdout.isatty()
+    if not use_view:
+        logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                            format="%(levelname)s %(name)s: %(message)s")
+        return Ui(None), [LogLineSink(sys.stdout)]
+    logging.basicConfig(level=logging.ERROR, handlers=[logging.NullHandler()])
+    view = LiveView(header=HeaderInfo(listen=list(listen), projects=[project],
+                                      rule_packs=["secrets", "pii", "cn"]))
+    return Ui(view), [view]
