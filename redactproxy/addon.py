@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import os
 import itertools
 import logging
 import time
@@ -25,8 +27,16 @@ from mitmproxy.proxy import server_hooks
 
 from redactproxy.codecs import decoder_for, encoder_for
 from redactproxy.config import ProjectConfig
+from redactproxy.credentials import CredentialPolicy, Outcome, find_standins
+from redactproxy.detect.known import KnownSecrets
 from redactproxy.detect.worker import DetectorWorker
-from redactproxy.errors import ConfigError, DetectorError, RefusedRequest, StoreError
+from redactproxy.errors import (
+    ConfigError,
+    DetectorError,
+    KeyringUnavailable,
+    RefusedRequest,
+    StoreError,
+)
 from redactproxy.hosts import host_matches, is_ai_host, provider_for_host
 from redactproxy.jsonsplice import loads
 from redactproxy.masking import context_snippet, mask_value, value_hash
@@ -39,6 +49,7 @@ from redactproxy.records import FindingRecord, RecordSink, RequestRecord
 from redactproxy.redact import Applied, BodyRedaction
 from redactproxy.resolve import parse_resolve
 from redactproxy.restore import restore_text
+from redactproxy.safeguards import billing_anomaly, dangerous_text, model_substitution
 from redactproxy.vault import Vault
 
 __all__ = ["RedactProxy"]
@@ -50,7 +61,9 @@ META = "redactproxy"
 class _FlowState:
     """What the addon remembers about one intercepted flow (in ``flow.metadata``)."""
 
-    __slots__ = ("api", "lookup", "meta", "record", "rewriter", "scope")
+    __slots__ = ("_answer", "api", "lookup", "meta", "record", "rewriter", "scope",
+                 "server_state")
+    ANSWER_LIMIT = 1 << 20
 
     def __init__(self, api: Api, record: RequestRecord, scope: str,
                  lookup: Callable[[str], str | None]) -> None:
@@ -60,13 +73,26 @@ class _FlowState:
         self.lookup = lookup
         self.meta = Meta()
         self.rewriter: StreamRewriter | None = None
+        self.server_state = False
+        self._answer: list[str] = []
+
+    def keep_answer(self, text: str) -> None:
+        """Remember (up to 1 MiB of) the restored answer for the dangerous-answer check."""
+        if sum(map(len, self._answer)) < self.ANSWER_LIMIT:
+            self._answer.append(text[: self.ANSWER_LIMIT])
+
+    def answer_text(self) -> str:
+        """The restored answer as seen by the client (JSON and SSE framing included)."""
+        return "".join(self._answer)
 
 
 class _StreamPipe:
     """``flow.response.stream`` callable: decompress, restore per SSE event, recompress."""
 
-    def __init__(self, rewriter: StreamRewriter, encoding: str, on_first: Callable[[], None]):
+    def __init__(self, rewriter: StreamRewriter, encoding: str, on_first: Callable[[], None],
+                 keep: Callable[[str], None]):
         self._rewriter = rewriter
+        self._keep = keep
         self._dec = decoder_for(encoding)
         self._enc = encoder_for(encoding)
         self._on_first = on_first
@@ -81,9 +107,12 @@ class _StreamPipe:
             return data or b""
         try:
             if data:
-                out = self._enc.feed(self._rewriter.feed(self._dec.feed(data)))
+                plain = self._rewriter.feed(self._dec.feed(data))
+                self._keep(plain.decode("utf-8", "replace"))
+                out = self._enc.feed(plain)
                 return out if out else []  # [] holds back; b"" would end a chunked body
             tail = self._rewriter.feed(self._dec.finish()) + self._rewriter.finish()
+            self._keep(tail.decode("utf-8", "replace"))
             return self._enc.feed(tail) + self._enc.finish()
         except Exception:  # noqa: BLE001 - keep the answer flowing, placeholders unrestored
             log.exception("stream restoration failed; passing the rest through unchanged")
@@ -106,6 +135,9 @@ class RedactProxy:
         self._client_project: dict[str, str] = {}
         self._ids = itertools.count(1)
         self._hash_key = b""
+        self.credentials = CredentialPolicy([], lambda provider: None)
+        self.key_hosts: tuple[str, ...] = ()
+        self.stored_keys: list[str] = []
 
     # --- options and lifecycle ---------------------------------------------------------
 
@@ -135,9 +167,11 @@ class RedactProxy:
                 self.resolve = dict(parse_resolve(s) for s in ctx.options.redact_resolve)
             except ValueError as e:
                 raise exceptions.OptionsError(str(e)) from e
+        if self.vault is None or "redact_persist" in updated:
+            self._open_vault(ctx.options.redact_persist)
         if updated & {"redact_project", "redact_nlp"} or self.projects is None:
             root = Path(ctx.options.redact_project or ".")
-            projects = ProjectSet(root, nlp=ctx.options.redact_nlp, known=_known_for)
+            projects = ProjectSet(root, nlp=ctx.options.redact_nlp, known=self._known_for)
             try:
                 default = projects.load_default()
             except ConfigError as e:
@@ -149,17 +183,23 @@ class RedactProxy:
             self.worker.start()
         elif "redact_timeout" in updated and self.worker is not None:
             self.worker.timeout = ctx.options.redact_timeout
-        if self.vault is None or "redact_persist" in updated:
-            self._open_vault(ctx.options.redact_persist)
 
     def _open_vault(self, persist: bool) -> None:
         from redactproxy.home import home_dir
         from redactproxy.keys import KeyStore
 
+        store = KeyStore()
         try:
-            key = KeyStore().vault_key() if persist else None
+            key = store.vault_key() if persist else None
         except StoreError as e:
             raise exceptions.OptionsError(str(e)) from e
+        try:
+            stored = store.list()
+            self.stored_keys = store.stored_key_values()
+        except (KeyringUnavailable, StoreError):
+            stored, self.stored_keys = [], []
+        self.credentials = CredentialPolicy(stored, store.get)
+        self.key_hosts = tuple(h for k in stored for h in k.hosts)
         if key is None:
             self.vault = Vault()
             self.vault_notice = ("no usable OS keyring: the placeholder vault lives in memory "
@@ -171,7 +211,10 @@ class RedactProxy:
                 self.vault = Vault(home_dir() / "vault.sqlite3", key)
             except StoreError as e:
                 raise exceptions.OptionsError(str(e)) from e
-        self._hash_key = (key or b"") + b"audit"
+        # Keyed hashes let the audit store count repeats without keeping values; without a
+        # keyring key they are keyed per process, so they cannot be guessed back.
+        self._hash_key = (hashlib.sha256(b"redactproxy-audit" + key).digest() if key
+                          else os.urandom(32))
 
     def running(self) -> None:
         if self.on_ready is not None:
@@ -182,6 +225,15 @@ class RedactProxy:
             self.worker.close()
         if self.vault is not None:
             self.vault.close()
+
+    def _known_for(self, root: Path) -> Any:
+        """Known secrets of a project: its .env files, the user's credential files, stored keys."""
+        known = KnownSecrets()
+        known.add_env_files(root)
+        known.add_credential_files(Path.home())
+        for value in self.stored_keys:
+            known.add(value, "keyring")
+        return known if len(known) else None
 
     # --- connection policy -------------------------------------------------------------
 
@@ -197,7 +249,7 @@ class RedactProxy:
             extra = self._config(pid).hosts
         except ConfigError:
             return True  # intercept, so the request can be refused with the reason
-        return is_ai_host(host, extra)
+        return is_ai_host(host, extra) or is_ai_host(host, self.key_hosts)
 
     def _blocked_host(self, host: str, cfg: ProjectConfig) -> bool:
         return any(host_matches(host, h) for h in cfg.blocked_hosts)
@@ -260,6 +312,11 @@ class RedactProxy:
             state = _FlowState(api, record, scope, self._lookup(scope))
             flow.metadata[META] = state
             self._check_blocked(flow, cfg)
+            swap = self.credentials.apply(host, flow.request.headers, flow.request.query)
+            if swap.outcome is Outcome.REFUSED:
+                raise RefusedRequest(swap.reason or "stand-in key refused",
+                                     status=swap.status or 403,
+                                     code=swap.code or "standin_refused")
             await self._redact(flow, cfg, state)
         except RefusedRequest as e:
             self._refuse(flow, api, record, e)
@@ -324,8 +381,12 @@ class RedactProxy:
             raise RefusedRequest(f"request body is not valid JSON ({where}); it cannot be "
                                  "scanned, so it was not forwarded",
                                  code="unparseable_body") from None
+        if find_standins(text):
+            raise RefusedRequest("the body holds a redactproxy stand-in key; stand-ins never "
+                                 "leave the machine", status=403, code="standin_in_body")
         if isinstance(doc, dict) and isinstance(doc.get("model"), str):
             record.model_requested = doc["model"]
+        state.server_state = isinstance(doc, dict) and bool(doc.get("previous_response_id"))
         redaction = BodyRedaction(text, doc, state.api.name)
         texts = redaction.texts()
         if not texts:
@@ -336,16 +397,17 @@ class RedactProxy:
         new_text, applied = redaction.apply(
             dict(zip(texts, findings, strict=True)),
             lambda entity, value: vault.placeholder(scope, entity, value))
-        record.findings = [self._finding_record(a) for a in applied]
+        record.findings = [self._finding_record(a, applied) for a in applied]
         if new_text != text:
             req.set_content(new_text.encode("utf-8"))
 
-    def _finding_record(self, a: Applied) -> FindingRecord:
+    def _finding_record(self, a: Applied, applied: list[Applied]) -> FindingRecord:
         f = a.finding
+        others = [b.finding for b in applied if b.text is a.text and b is not a]
         return FindingRecord(
             entity=f.entity, rule=f.rule, action=f.action, placeholder=a.replacement,
             masked=mask_value(a.value, f.entity),
-            context=context_snippet(a.text, f.start, f.end),
+            context=context_snippet(a.text, f.start, f.end, entity=f.entity, others=others),
             value_hash=value_hash(self._hash_key, a.value), field=a.field)
 
     def _refuse(self, flow: http.HTTPFlow, api: Api, record: RequestRecord,
@@ -383,7 +445,7 @@ class RedactProxy:
         def on_first() -> None:
             state.record.ttfb_ms = (started - flow.request.timestamp_start) * 1000
 
-        flow.response.stream = _StreamPipe(state.rewriter, encoding, on_first)
+        flow.response.stream = _StreamPipe(state.rewriter, encoding, on_first, state.keep_answer)
 
     def response(self, flow: http.HTTPFlow) -> None:
         record = flow.metadata.get("redactproxy_record")
@@ -409,7 +471,23 @@ class RedactProxy:
         rec.tokens_in, rec.tokens_out = state.meta.tokens_in, state.meta.tokens_out
         if resp.status_code >= 400:
             rec.verdict = "upstream_error"
+        self._safeguards(flow, state)
         self._emit("record_finished", rec)
+
+    def _safeguards(self, flow: http.HTTPFlow, state: _FlowState) -> None:
+        """Relay checks: a substituted model, a padded bill, an answer that runs a download."""
+        rec = state.record
+        alert = model_substitution(rec.model_requested, rec.model_served)
+        if alert:
+            rec.alerts.append(alert)
+        if rec.tokens_in is not None:
+            alert = billing_anomaly(rec.request_bytes, rec.tokens_in,
+                                    server_state=state.server_state)
+            if alert:
+                rec.alerts.append(alert)
+        answer = state.answer_text()
+        if answer:
+            rec.alerts.extend(dangerous_text(answer))
 
     def _restore_body(self, flow: http.HTTPFlow, state: _FlowState) -> None:
         resp = flow.response
@@ -431,6 +509,7 @@ class RedactProxy:
         except ValueError:
             new, count = restore_text(text, state.lookup)
         state.record.restored = count
+        state.keep_answer(new)
         if count:
             resp.set_content(new.encode("utf-8"))
 
@@ -448,15 +527,6 @@ class RedactProxy:
                 getattr(sink, event)(record)
             except Exception:  # noqa: BLE001 - a broken view must not break the proxy
                 log.exception("record sink %r failed", sink)
-
-
-def _known_for(root: Path) -> Any:
-    """Known secrets of a project: its .env files, the user's credential files, stored keys."""
-    try:
-        from redactproxy.detect.known import KnownSecrets
-    except ImportError:  # pragma: no cover
-        return None
-    return KnownSecrets.for_project(root)
 
 
 def _proxy_user(header: str) -> str | None:

@@ -50,7 +50,7 @@ _SCHEMA_VERSION = 1
 # Columns hashed for each table, in storage order (row_id, prev_hash, row_hash come first).
 REQUEST_COLUMNS: tuple[str, ...] = (
     "request_id", "started", "project", "client", "method", "host", "path", "provider", "api",
-    "model_requested", "model_served", "findings", "restored", "streamed", "status",
+    "model_requested", "model_served", "finding_count", "restored", "streamed", "status",
     "ttfb_ms", "total_ms", "tokens_in", "tokens_out", "request_bytes", "verdict", "reason",
     "alerts",
 )
@@ -66,7 +66,7 @@ CREATE TABLE IF NOT EXISTS requests (
     request_id TEXT NOT NULL, started REAL NOT NULL, project TEXT NOT NULL,
     client TEXT NOT NULL, method TEXT NOT NULL, host TEXT NOT NULL, path TEXT NOT NULL,
     provider TEXT, api TEXT, model_requested TEXT, model_served TEXT,
-    findings INTEGER NOT NULL, restored INTEGER NOT NULL, streamed INTEGER NOT NULL,
+    finding_count INTEGER NOT NULL, restored INTEGER NOT NULL, streamed INTEGER NOT NULL,
     status INTEGER, ttfb_ms REAL, total_ms REAL, tokens_in INTEGER, tokens_out INTEGER,
     request_bytes INTEGER NOT NULL, verdict TEXT NOT NULL, reason TEXT, alerts TEXT NOT NULL
 );
@@ -173,7 +173,7 @@ def _request_values(rec: RequestRecord) -> dict[str, Any]:
         "client": rec.client, "method": rec.method, "host": rec.host,
         "path": safe_path(rec.path), "provider": rec.provider, "api": rec.api,
         "model_requested": rec.model_requested, "model_served": rec.model_served,
-        "findings": len(rec.findings), "restored": int(rec.restored),
+        "finding_count": len(rec.findings), "restored": int(rec.restored),
         "streamed": int(rec.streamed), "status": _opt(rec.status, int),
         "ttfb_ms": _opt(rec.ttfb_ms, float), "total_ms": _opt(rec.total_ms, float),
         "tokens_in": _opt(rec.tokens_in, int), "tokens_out": _opt(rec.tokens_out, int),
@@ -357,7 +357,8 @@ class AuditStore:
         Raises:
             StoreError: if the database cannot be read.
         """
-        where, args = ["1 = 1"], []
+        where: list[str] = ["1 = 1"]
+        args: list[object] = []
         if since is not None:
             where.append("started >= ?")
             args.append(since)

@@ -67,12 +67,15 @@ def make_sinks(*, no_ui: bool, listen: Sequence[str], project: str) -> tuple[Ui,
     """Return the UI controller and the record sinks for ``start``."""
     from redactproxy.view import HeaderInfo, LiveView, LogLineSink
 
+    from redactproxy.audit import AuditStore
+
+    audit = AuditStore()
     use_view = not no_ui and sys.stdout.isatty()
     if not use_view:
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                             format="%(levelname)s %(name)s: %(message)s")
-        return Ui(None), [LogLineSink(sys.stdout)]
+        return Ui(None), [audit, LogLineSink(sys.stdout)]
     logging.basicConfig(level=logging.ERROR, handlers=[logging.NullHandler()])
     view = LiveView(header=HeaderInfo(listen=list(listen), projects=[project],
                                       rule_packs=["secrets", "pii", "cn"]))
-    return Ui(view), [view]
+    return Ui(view), [audit, view]

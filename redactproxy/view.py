@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import threading
 import time
 from collections import OrderedDict, deque
@@ -143,7 +144,7 @@ class LiveView:
                                            notices=list(header.notices))
         self._keep = keep
         self._rows: OrderedDict[str, RequestRecord] = OrderedDict()
-        self._alerted: dict[str, int] = {}
+        self._open: dict[str, int] = {}
         self._findings: deque[_FindingEntry] = deque(maxlen=_FINDINGS_SHOWN * 4)
         self._alerts: deque[_AlertEntry] = deque(maxlen=_ALERTS_SHOWN * 4)
         self._totals = _Totals()
@@ -180,6 +181,11 @@ class LiveView:
         with self._lock:
             self._header.detector = state
 
+    def set_vault(self, state: str) -> None:
+        """Show the vault as ``persistent`` or ``in-memory``."""
+        with self._lock:
+            self._header.vault = state
+
     def notice(self, message: str) -> None:
         """Show a one-time message under the header; repeating it adds nothing."""
         with self._lock:
@@ -199,17 +205,20 @@ class LiveView:
     def _record(self, rec: RequestRecord, *, finished: bool) -> None:
         row = _copy(rec)
         with self._lock:
-            seen = rec.id in self._rows
+            # Requests in flight and how many of their alerts are shown: kept apart from the
+            # capped rows, so a row evicted mid-flight is neither counted nor alerted twice.
+            first = rec.id not in self._open
+            posted = self._open.pop(rec.id, 0)
+            if not finished:
+                self._open[rec.id] = len(row.alerts)
             self._rows[rec.id] = row
             self._rows.move_to_end(rec.id)
-            if not seen:
+            if first:
                 self._totals.requests += 1
                 self._totals.redacted += len(row.findings)
                 self._findings.extend(_FindingEntry(row.started, row.host, f)
                                       for f in row.findings)
-            posted = self._alerted.get(rec.id, 0)
             new_alerts = row.alerts[posted:]
-            self._alerted[rec.id] = len(row.alerts)
             self._alerts.extend(_AlertEntry(row.started, row.host, a, "bold yellow")
                                 for a in new_alerts)
             self._totals.alerts += len(new_alerts)
@@ -222,8 +231,7 @@ class LiveView:
                                                     "red" if row.verdict == "blocked"
                                                     else "yellow"))
             while len(self._rows) > self._keep:
-                old, _ = self._rows.popitem(last=False)
-                self._alerted.pop(old, None)
+                self._rows.popitem(last=False)
 
     # --- rendering -----------------------------------------------------------------------
 
@@ -299,8 +307,11 @@ def _model_cell(rec: RequestRecord) -> Text:
     if model_substitution(requested, served):
         return Text.assemble((requested, ""), (" → ", "bold red"), (served, "bold red"),
                              (" ⚠", "bold red"))
-    if served.startswith(requested):  # a pinned version of the alias: show the suffix only
-        served = "…" + served[len(requested):]
+    # Same model, another name (a pinned version of the alias): show only what differs.
+    cut = len(requested) if served.startswith(requested) else served.rfind(
+        "-", 0, len(os.path.commonprefix([requested, served])))
+    if cut > 0:
+        served = "…" + served[cut:]
     return Text.assemble((requested, ""), (" → ", "dim"), (served, "dim"))
 
 

@@ -101,6 +101,7 @@ def fill(view: LiveView) -> None:
 def test_header_shows_listen_projects_rules_detector_vault_and_notices() -> None:
     view, console = make_view()
     view.set_detector_state("ready")
+    view.set_vault("in-memory")
     view.notice("no keyring: vault in memory only")
     view.notice("no keyring: vault in memory only")
     out = render(view, console)
@@ -108,7 +109,7 @@ def test_header_shows_listen_projects_rules_detector_vault_and_notices() -> None
     assert "projects billing, support" in out
     assert "rules secrets, pii-en" in out
     assert "detector ready" in out
-    assert "vault persistent" in out
+    assert "vault in-memory" in out
     assert out.count("no keyring: vault in memory only") == 1
 
 
@@ -212,6 +213,19 @@ def test_hooks_from_threads_while_rendering() -> None:
     for t in threads:
         t.join()
     assert "requests 800" in render(view, console)
+
+
+def test_row_evicted_in_flight_is_counted_once() -> None:
+    view, console = make_view()
+    first = RequestRecord(id="first", host="api.openai.com", alerts=["model substitution: x"])
+    view.record_started(first)
+    for i in range(250):  # more than `keep` requests finish while `first` is in flight
+        view.record_finished(RequestRecord(id=f"o{i}", host="api.openai.com",
+                                           verdict="passed"))
+    first.verdict = "passed"
+    view.record_finished(first)
+    out = render(view, console)
+    assert "requests 251" in out and out.count("model substitution: x") == 1
 
 
 @pytest.mark.parametrize("rec, expected", [

@@ -52,10 +52,18 @@ class DetectorSpec:
 
     def key(self) -> str:
         """A stable digest of the spec: the cache key of its findings."""
-        known = self.known.fingerprint() if self.known is not None else ""
+        known = _known_digest(self.known)
         blob = pickle.dumps((self.packs, self.rules, self.deny_terms, self.allow_terms,
                              self.entities, self.nlp, self.nlp_model, known))
         return hashlib.blake2b(blob, digest_size=12).hexdigest()
+
+
+def _known_digest(known: Any) -> str:
+    """Identify a known-secrets detector's contents (its keyed hashes) for the spec key."""
+    if known is None:
+        return ""
+    blob = b"".join(sorted(getattr(known, "_sources", {})))
+    return hashlib.blake2b(blob, digest_size=12).hexdigest()
 
 
 class Engine:

@@ -14,15 +14,24 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections import Counter
+import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable
+
+import regex
 
 from redactproxy.detect.base import Finding
 from redactproxy.detect.rules import Rule
 from redactproxy.detect.validators import VALIDATORS
 from redactproxy.errors import DetectorError
 
-__all__ = ["PatternDetector", "example_failures", "resolve_overlaps", "shannon_entropy"]
+__all__ = [
+    "KeywordScanner",
+    "PatternDetector",
+    "example_failures",
+    "resolve_overlaps",
+    "shannon_entropy",
+]
 
 DEFAULT_TIMEOUT = 2.0
 
@@ -55,27 +64,89 @@ def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
     return kept
 
 
+def _trie_pattern(words: Iterable[str]) -> str:
+    """A regex alternation shaped as a trie, so each position costs one branch per char."""
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:  # type: ignore[type-arg]
+        alts = [re.escape(ch) + build(node[ch]) for ch in sorted(node) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
+def _lower(text: str) -> str:
+    """Lower-case ``text`` keeping offsets (a few characters lower-case to two)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(lc if len(lc := c.lower()) == 1 else c for c in text)
+
+
+class KeywordScanner:
+    """Finds where rule keywords occur in lower-cased text, in one regex pass.
+
+    Per-keyword ``in`` tests cost one full pass each (hundreds of keywords); one trie-shaped
+    alternation costs one pass in all. The trie takes the longest keyword at a position and
+    moves past it; shorter keywords inside it are derived from a precomputed table.
+
+    Args:
+        keywords: Lower-case keywords.
+    """
+
+    def __init__(self, keywords: Iterable[str]) -> None:
+        words = sorted(set(keywords))
+        self._rx = re.compile(_trie_pattern(words)) if words else None
+        self._inside = {
+            w: [(k, i) for k in words for i in range(len(w) - len(k) + 1)
+                if w.startswith(k, i)]
+            for w in words
+        }
+
+    def positions(self, text: str) -> dict[str, list[int]]:
+        """Map each keyword found in ``text`` (case-insensitively) to its start offsets."""
+        out: dict[str, list[int]] = defaultdict(list)
+        if self._rx is None:
+            return out
+        for m in self._rx.finditer(_lower(text)):
+            start = m.start()
+            for k, i in self._inside[m.group()]:
+                out[k].append(start + i)
+        return out
+
+
 class PatternDetector:
     """Detector running regex rules with keyword prefilter, validators and entropy floors.
 
+    Rules with keywords run only in windows around the keyword occurrences (``before``
+    characters before, ``after`` after, merged when they overlap). A match that reaches a
+    window's end, or a partial match cut by it, widens the window until the match is whole,
+    so long values (PEM blocks) are never truncated. Keyword-less rules scan the whole text.
+
     Args:
         rules: Rules to run (e.g. every rule of ``load_builtin_packs()``).
-        timeout: Seconds allowed to each regex pass over one text.
+        timeout: Seconds allowed to each regex search.
+        before: Characters before a keyword where a match of its rule may start.
+        after: Initial window length after a keyword.
     """
 
-    def __init__(self, rules: Iterable[Rule], *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, rules: Iterable[Rule], *, timeout: float = DEFAULT_TIMEOUT,
+                 before: int = 256, after: int = 512) -> None:
         self.rules: tuple[Rule, ...] = tuple(rules)
         self.timeout = timeout
+        self.before = before
+        self.after = after
         self._always = [r for r in self.rules if not r.keywords]
         self._keyed = [r for r in self.rules if r.keywords]
-        self._keywords = sorted({k for r in self._keyed for k in r.keywords})
-
-    def _candidates(self, text: str) -> list[Rule]:
-        lowered = text.lower()
-        present = {k for k in self._keywords if k in lowered}
-        if not present:
-            return list(self._always)
-        return self._always + [r for r in self._keyed if not present.isdisjoint(r.keywords)]
+        self._scanner = KeywordScanner(k for r in self._keyed for k in r.keywords)
 
     def analyze(self, text: str) -> list[Finding]:
         """Return non-overlapping findings in ``text`` sorted by start offset.
@@ -83,26 +154,56 @@ class PatternDetector:
         Raises:
             DetectorError: A rule's regex exceeded the timeout.
         """
+        return resolve_overlaps(self.analyze_all(text))
+
+    def analyze_all(self, text: str) -> list[Finding]:
+        """Every finding of every rule, overlaps kept (for tests and rule authoring)."""
         if not text:
             return []
         found: list[Finding] = []
-        for rule in self._candidates(text):
-            found.extend(self._run(rule, text))
-        return resolve_overlaps(found)
-
-    def analyze_all(self, text: str) -> list[Finding]:
-        """Like ``analyze`` but without overlap resolution (for tests and rule authoring)."""
-        found: list[Finding] = []
-        for rule in self._candidates(text):
-            found.extend(self._run(rule, text))
+        for rule in self._always:
+            found.extend(self._run(rule, text, [(0, len(text))]))
+        hits = self._scanner.positions(text)
+        for rule in self._keyed:
+            positions = sorted({p for k in rule.keywords for p in hits.get(k, ())})
+            if positions:
+                found.extend(self._run(rule, text, self._windows(positions, len(text))))
         return sorted(found, key=lambda f: (f.start, f.end, f.rule))
 
-    def _run(self, rule: Rule, text: str) -> list[Finding]:
+    def _windows(self, positions: list[int], n: int) -> list[tuple[int, int]]:
+        """Merged ranges of offsets where a match may start: ``before`` around each keyword."""
+        windows: list[tuple[int, int]] = []
+        for p in positions:
+            lo, hi = max(0, p - self.before), min(n, p + self.before)
+            if windows and lo <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], hi)
+            else:
+                windows.append((lo, hi))
+        return windows
+
+    def _matches(self, rule: Rule, text: str,
+                 windows: list[tuple[int, int]]) -> Iterable[regex.Match[str]]:
+        n = len(text)
+        pos = 0
+        for lo, hi in windows:
+            pos = max(lo, pos)
+            end = min(n, hi + self.after)
+            while pos <= hi:
+                m = rule.compiled.search(text, pos, end, partial=end < n, timeout=self.timeout)
+                if m is None or m.start() > hi:
+                    break
+                if end < n and m.end() >= end:  # the match may go on past ``end``: widen
+                    end = min(n, end + max(self.after, end - lo))
+                    continue
+                yield m
+                pos = m.end() if m.end() > m.start() else m.start() + 1
+
+    def _run(self, rule: Rule, text: str, windows: list[tuple[int, int]]) -> list[Finding]:
         out: list[Finding] = []
         check = VALIDATORS[rule.validator] if rule.validator else None
         group = rule.secret_group
         try:
-            for m in rule.compiled.finditer(text, timeout=self.timeout):
+            for m in self._matches(rule, text, windows):
                 start, end = m.span(group)
                 if start < 0 or start == end:
                     continue

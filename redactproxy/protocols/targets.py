@@ -57,7 +57,8 @@ def _walk(node: Any, path: Path, generic: bool) -> Iterator[Target]:
     if isinstance(node, dict):
         if is_signed_block(node):
             return
-        binary = bool(path) and path[-1] in _BINARY_PARENTS
+        # Anthropic's plain-text document source keeps prose in "data": scan it.
+        binary = bool(path) and path[-1] in _BINARY_PARENTS and node.get("type") != "text"
         for key, value in node.items():
             if isinstance(value, str):
                 if not generic and key in SKIP_KEYS:

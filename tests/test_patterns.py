@@ -1,0 +1,109 @@
+"""PatternDetector: offsets, secret groups, overlaps, windows, timeouts."""
+
+from __future__ import annotations
+
+import pytest
+
+from redactproxy.detect.base import Finding
+from redactproxy.detect.patterns import (
+    KeywordScanner,
+    PatternDetector,
+    resolve_overlaps,
+    shannon_entropy,
+)
+from redactproxy.detect.rules import load_builtin_packs, parse_rule
+from redactproxy.errors import DetectorError
+
+GHP = "ghp_" + "FAKE" + "0123456789abcdefghijklmnopqrstuv"[:32]
+
+
+@pytest.fixture(scope="module")
+def detector() -> PatternDetector:
+    return PatternDetector([r for p in load_builtin_packs() for r in p.rules])
+
+
+def test_offsets_are_character_offsets(detector: PatternDetector) -> None:
+    text = f"令牌：{GHP} and mail alice@example.org"
+    found = detector.analyze(text)
+    assert [(text[f.start:f.end], f.entity, f.rule) for f in found] == [
+        (GHP, "GITHUB_TOKEN", "secrets.github-pat"),
+        ("alice@example.org", "EMAIL_ADDRESS", "pii.email"),
+    ]
+
+
+def test_secret_group_is_the_span(detector: PatternDetector) -> None:
+    text = "postgres://app:s3cr3t-Pw9x@db.example.org/app"
+    [f] = detector.analyze(text)
+    assert text[f.start:f.end] == "s3cr3t-Pw9x" and f.rule == "secrets.postgres-url-password"
+
+
+def test_doc_example_keys_are_still_redacted(detector: PatternDetector) -> None:
+    assert [f.entity for f in detector.analyze("key AKIAIOSFODNN7EXAMPLE")] == ["AWS_ACCESS_KEY"]
+
+
+def test_cjk_glued_identifiers(detector: PatternDetector) -> None:
+    text = "身份证号11010519491231002X，手机13800138000"
+    assert [f.entity for f in detector.analyze(text)] == ["CN_RESIDENT_ID", "PHONE_NUMBER"]
+
+
+def test_pem_block_longer_than_window_is_whole() -> None:
+    rules = [r for r in load_builtin_packs(["secrets"])[0].rules if r.id == "pkcs8-private-key"]
+    body = "\n".join("QUJD" * 16 for _ in range(100))
+    pem = f"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----"
+    text = "x " * 50 + pem + " tail"
+    [f] = PatternDetector(rules, before=16, after=32).analyze(text)
+    assert text[f.start:f.end] == pem
+
+
+def test_token_cut_by_window_is_not_truncated() -> None:
+    rule = parse_rule({"id": "t", "entity": "T", "pattern": r"tok_[a-z]{10,}(?![a-z])",
+                       "keywords": ["tok_"]}, "x", 1)
+    text = "tok_" + "abcdefghij" * 30
+    [f] = PatternDetector([rule], before=4, after=16).analyze(text)
+    assert (f.start, f.end) == (0, len(text))
+
+
+def test_keywords_gate_rules() -> None:
+    rule = parse_rule({"id": "k", "entity": "K", "pattern": r"\d{4}", "keywords": ["pin"]},
+                      "x", 1)
+    det = PatternDetector([rule])
+    assert det.analyze("code 1234") == []
+    assert len(det.analyze("PIN 1234")) == 1
+
+
+def test_overlaps_longest_then_score() -> None:
+    a = Finding(0, 10, "A", "a", 0.5)
+    b = Finding(2, 5, "B", "b", 0.99)
+    c = Finding(0, 10, "C", "c", 0.9)
+    d = Finding(12, 14, "D", "d", 0.1)
+    assert resolve_overlaps([a, b, c, d]) == [c, d]
+
+
+def test_generic_placeholders_allowed(detector: PatternDetector) -> None:
+    for text in ('password = "changeme"', "api_key = ${API_KEY}", 'OPENAI_API_KEY="sk-xxxx"',
+                 "Authorization: Bearer <token>"):
+        assert detector.analyze(text) == [], text
+
+
+def test_ordinary_text_has_no_findings(detector: PatternDetector) -> None:
+    text = ('version = "1.2.3.4"\ncommit 9fceb02d0ae598e95dc970b74767f19372d61af8\n'
+            "id 123e4567-e89b-12d3-a456-426614174000 on 2024-01-15 port 8080\n"
+            "integrity sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kx"
+            "vUdBeoGlODJ6+SfaPg==\nmax_tokens: 4096\n")
+    assert detector.analyze(text) == []
+
+
+def test_timeout_raises_detector_error() -> None:
+    rule = parse_rule({"id": "slow", "entity": "S", "pattern": r"(?:a|aa)+(?:a|aa)+b"}, "x", 1)
+    with pytest.raises(DetectorError, match="rule 'slow' timed out after 0.01s"):
+        PatternDetector([rule], timeout=0.01).analyze("a" * 5000)
+
+
+def test_keyword_scanner_finds_nested_keywords() -> None:
+    hits = KeywordScanner(["sk-", "sk-proj-", "key"]).positions("X sk-proj-1 apikey")
+    assert hits == {"sk-": [2], "sk-proj-": [2], "key": [15]}
+
+
+def test_entropy() -> None:
+    assert shannon_entropy("") == 0 and shannon_entropy("aaaa") == 0
+    assert shannon_entropy("abcd") == 2.0
