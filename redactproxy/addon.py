@@ -33,6 +33,7 @@ from redactproxy.detect.worker import DetectorWorker
 from redactproxy.errors import (
     ConfigError,
     DetectorError,
+    DetectorUnavailable,
     KeyringUnavailable,
     RefusedRequest,
     StoreError,
@@ -320,10 +321,13 @@ class RedactProxy:
             await self._redact(flow, cfg, state)
         except RefusedRequest as e:
             self._refuse(flow, api, record, e)
-        except DetectorError as e:
+        except DetectorUnavailable as e:
             self._refuse(flow, api, record, RefusedRequest(
                 f"{e}; the request was not forwarded", status=503, code="detector_unavailable",
                 retry=True))
+        except DetectorError as e:
+            self._refuse(flow, api, record, RefusedRequest(
+                f"{e}; the request was not forwarded", status=500, code="detector_failed"))
         except ConfigError as e:
             self._refuse(flow, api, record, RefusedRequest(
                 f"rule file error: {e}", status=500, code="config_error"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "ConfigError",
     "DetectorError",
+    "DetectorUnavailable",
     "KeyringUnavailable",
     "RedactProxyError",
     "RefusedRequest",
@@ -25,7 +26,11 @@ class ConfigError(RedactProxyError, ValueError):
 
 
 class DetectorError(RedactProxyError):
-    """The detector failed or timed out; the request it was scanning must not be forwarded."""
+    """The detector failed; the request it was scanning must not be forwarded."""
+
+
+class DetectorUnavailable(DetectorError):
+    """The detector timed out, is still loading or restarting: a retry may succeed."""
 
 
 class KeyringUnavailable(RedactProxyError):

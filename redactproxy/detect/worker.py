@@ -26,7 +26,7 @@ from typing import Any
 
 from redactproxy.detect.base import Finding
 from redactproxy.detect.engine import DetectorSpec, Engine
-from redactproxy.errors import DetectorError
+from redactproxy.errors import DetectorError, DetectorUnavailable
 
 __all__ = ["DetectorWorker", "FindingsCache"]
 
@@ -177,7 +177,7 @@ class DetectorWorker:
             pending, self._pending = self._pending, {}
         for fut in pending.values():
             if not fut.done():
-                fut.set_exception(DetectorError(why))
+                fut.set_exception(DetectorUnavailable(why))
 
     def restart(self) -> None:
         """Kill the worker (stuck or dead) and start a fresh one."""
@@ -239,7 +239,7 @@ class DetectorWorker:
             except TimeoutError:
                 log.error("detector timed out after %.1fs; restarting it", limit)
                 await loop.run_in_executor(None, self.restart)
-                raise DetectorError(f"detector timed out after {limit:g}s") from None
+                raise DetectorUnavailable(f"detector timed out after {limit:g}s") from None
             fresh = dict(zip(missing, found, strict=True))
             for text, fs in fresh.items():
                 self.cache.put(key, text, fs)

@@ -38,7 +38,9 @@ def test_chat_json_redacts_every_field_and_restores(proxy: ProxyProcess,
     assert "<EMAIL_ADDRESS_" in body["messages"][5]["content"]
     args = json.loads(body["messages"][3]["tool_calls"][0]["function"]["arguments"])
     assert args["to"].startswith("<EMAIL_ADDRESS_")
-    assert r.choices[0].message.content == f"Echo: Reply to {EMAIL} about {GITHUB}, please."
+    content = r.choices[0].message.content or ""
+    assert content.endswith(f"sent to {EMAIL}Reply to {EMAIL} about {GITHUB}, please.")
+    assert "<EMAIL" not in content
 
 
 def test_same_value_same_placeholder_across_turns(proxy: ProxyProcess,
@@ -101,15 +103,20 @@ def test_responses_stream_text_and_function_call(proxy: ProxyProcess,
     assert_absent(upstream.last().body)
     tools = [{"type": "function", "name": "send_mail", "description": "send",
               "parameters": {"type": "object", "properties": {"echo": {"type": "string"}}}}]
-    items = [{"role": "user", "content": f"CALLTOOL {EMAIL}"},
+    items = [{"role": "user", "content": "start"},
              {"type": "function_call", "call_id": "c1", "name": "send_mail",
               "arguments": json.dumps({"echo": GITHUB})},
              {"type": "function_call_output", "call_id": "c1", "output": f"done {EMAIL2}"}]
     with client.responses.stream(model="gpt-4.1", input=items, tools=tools) as stream:
         final = stream.get_final_response()
     assert_absent(upstream.last().body)
+    assert final.output_text == f"Echo: done {EMAIL2}"
+    with client.responses.stream(model="gpt-4.1", tools=tools, input=[
+            {"role": "user", "content": f"CALLTOOL {EMAIL}"}]) as stream:
+        final = stream.get_final_response()
+    assert_absent(upstream.last().body)
     calls = [o for o in final.output if o.type == "function_call"]
-    assert calls and EMAIL in json.loads(calls[0].arguments)["echo"]
+    assert calls and json.loads(calls[0].arguments) == {"echo": f"CALLTOOL {EMAIL}"}
 
 
 def test_upstream_gzip_stream_and_json(proxy: ProxyProcess, upstream: FakeUpstream) -> None:
