@@ -36,10 +36,16 @@ class _Identity:
 
 class _ZlibDecoder:
     def __init__(self, wbits: int) -> None:
+        self._wbits = wbits
         self._d = zlib.decompressobj(wbits)
 
     def feed(self, data: bytes) -> bytes:
-        return self._d.decompress(data)
+        out = self._d.decompress(data)
+        while self._d.eof and self._d.unused_data:  # gzip allows members back to back
+            rest = self._d.unused_data
+            self._d = zlib.decompressobj(self._wbits)
+            out += self._d.decompress(rest)
+        return out
 
     def finish(self) -> bytes:
         return self._d.flush()
@@ -80,7 +86,7 @@ class _BrotliEncoder:
 
 class _ZstdDecoder:
     def __init__(self) -> None:
-        self._d = zstandard.ZstdDecompressor().decompressobj()
+        self._d = zstandard.ZstdDecompressor().decompressobj(read_across_frames=True)
 
     def feed(self, data: bytes) -> bytes:
         return self._d.decompress(data)

@@ -271,9 +271,12 @@ def check_stream(api: str, stream: bytes, out: bytes) -> None:
 
 # --- the properties ------------------------------------------------------------------------
 
+SHORT = "Hi <PERSON_12>, <<EMAIL_ADDRESS_2>> a<b <X_9> 日"
+
+
 @pytest.mark.parametrize("api", STREAMS)
 def test_stream_every_two_read_split(api):
-    stream = STREAMS[api](pieces(TEXT), pieces(ARGS, (4, 9, 2)))
+    stream = STREAMS[api](pieces(SHORT, (12, 9)), pieces(ARGS, (21, 25)))
     whole = rewrite(api, stream, [])
     check_stream(api, stream, whole)
     for i in range(1, len(stream)):
@@ -339,30 +342,41 @@ def test_events_without_placeholders_pass_unchanged(api):
     events = read_events(stream)
     out = [e.raw for e in read_events(rewrite(api, stream, []))]
     unchanged = [e.raw for e, ok in zip(events, _channel_states(api, events), strict=True) if ok]
-    assert len(unchanged) > len(events) // 3
+    assert len(unchanged) >= 3
     it = iter(out)
     assert all(any(raw == o for o in it) for raw in unchanged), "clean event changed or lost"
 
 
-def test_anthropic_thinking_and_signature_pass_byte_identical():
-    stream = anthropic(pieces(TEXT), pieces(ARGS))
+@pytest.mark.parametrize("thinking", [
+    pieces(THINKING),
+    ["The user is <PERSON_12>", " at <EMAIL_", "ADDRESS_1>; answer briefly."],
+    [THINKING],
+])
+def test_anthropic_thinking_and_signature_pass_byte_identical(thinking):
+    """Thinking is signed and sent back as is: restoring it would leak and break the signature."""
+    stream = anthropic(pieces(TEXT), pieces(ARGS), thinking)
     out = rewrite("anthropic-messages", stream, [])
     signed = [e.raw for e in read_events(stream)
               if b"thinking_delta" in e.raw or b"signature_delta" in e.raw
               or b'"type":"thinking"' in e.raw]
-    assert len(signed) > 3
+    assert len(signed) == len(thinking) + 2
     for raw in signed:
         assert raw in out
     got, _ = accumulate("anthropic-messages", out)
     assert got[("thinking_delta", 0)] == THINKING
 
 
-def test_anthropic_event_lines_on_inserted_deltas():
+def test_anthropic_inserted_delta_at_block_stop():
     """A placeholder prefix held at a block's end is sent in an inserted delta event."""
     stream = anthropic(["Tail <EMAIL_AD"], ["{}"])
     out = rewrite("anthropic-messages", stream, [])
-    assert b'event: content_block_delta\ndata: {"type":"content_block_delta","index":1,' \
-           b'"delta":{"type":"text_delta","text":"<EMAIL_AD"}}\n\n' in out
+    events = read_events(out)
+    i = next(k for k, e in enumerate(events) if b'"index":1' in e.raw
+             and e.event == "content_block_stop")
+    assert events[i - 1].event == "content_block_delta"
+    assert json.loads(events[i - 1].data) == {
+        "type": "content_block_delta", "index": 1,
+        "delta": {"type": "text_delta", "text": "<EMAIL_AD"}}
     got, _ = accumulate("anthropic-messages", out)
     assert got[("text_delta", 1)] == "Tail <EMAIL_AD"
 
@@ -378,13 +392,16 @@ def test_gemini_inserted_delta_keeps_crlf():
 def test_restored_counts_and_event_callback():
     seen = []
     rw = StreamRewriter("openai-chat", lookup, seen.append)
-    rw.feed(openai_chat(pieces("<EMAIL_ADDRESS_1> <X_1>"), ['{"a": "<PERSON_12>"}']))
+    stream = openai_chat(pieces("<EMAIL_ADDRESS_1> <X_1>"), ['{"a": "<PERSON_12>"}'])
+    rw.feed(stream)
     rw.finish()
     assert rw.restored == 3  # the email and the argument in two tool calls
-    assert seen[0]["model"] == "gpt-x" and len(seen) == 11
+    assert seen[0]["model"] == "gpt-x"
+    assert len(seen) == len(read_events(stream)) - 1  # all but [DONE]
 
 
 def test_generic_api_restores_whole_events():
+    """Strings that hold JSON get JSON-escaped values, whatever their key."""
     stream = sse({"text": "<EMAIL_ADDRESS_1>", "args": '{"a": "<EMAIL_ADDRESS_2>"}'})
     out = rewrite("generic", stream, [])
     obj = json.loads(read_events(out)[0].data)
@@ -460,3 +477,30 @@ def test_restore_json_unicode_escaped_brackets():
     out, n = restore_json(raw, lookup)
     assert n == 1
     assert json.loads(out)["choices"][0]["message"]["content"] == "mail ada@example.org"
+
+
+def test_restore_json_escapes_values_in_json_text_under_any_key():
+    """Structured output (``response_format``) and tool results hold JSON in plain keys."""
+    content = json.dumps({"to": "<EMAIL_ADDRESS_2>", "names": ["<PERSON_12>"]})
+    raw = json.dumps({"choices": [{"message": {"content": content}}],
+                      "note": "[<EMAIL_ADDRESS_1>] is not JSON"})
+    out, n = restore_json(raw, lookup)
+    doc = json.loads(out)
+    assert n == 3
+    assert json.loads(doc["choices"][0]["message"]["content"]) == {
+        "to": VALUES["<EMAIL_ADDRESS_2>"], "names": ["Zoë Ångström"]}
+    assert doc["note"] == "[ada@example.org] is not JSON"
+
+
+def test_gemini_thought_text_stays_in_thought_parts():
+    """A prefix held back at the end of thought text is not moved into the answer."""
+    def chunk(part: dict, finish: str | None = None) -> bytes:
+        cand = {"content": {"parts": [part], "role": "model"}, "index": 0}
+        return sse({"candidates": [cand | ({"finishReason": finish} if finish else {})]},
+                   eol="\r\n")
+
+    stream = (chunk({"text": "compare a <", "thought": True})
+              + chunk({"text": "b <PERSON_12>"}) + chunk({"text": "."}, "STOP"))
+    out = rewrite("gemini", stream, [])
+    got, _ = accumulate("gemini", out)
+    assert got == {("text", 0, True): "compare a <", ("text", 0, False): "b Zoë Ångström."}

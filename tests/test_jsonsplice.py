@@ -79,7 +79,8 @@ def test_keys_equal_to_values_are_not_confused():
     raw = '{"ada@example.org": "ada@example.org", "list": ["ada@example.org", {"x": "y"}]}'
     doc = json.loads(raw)
     out = splice(raw, doc, {("list", 0): "<EMAIL_ADDRESS_1>"})
-    assert out == '{"ada@example.org": "ada@example.org", "list": ["<EMAIL_ADDRESS_1>", {"x": "y"}]}'
+    assert out == raw.replace('["ada@example.org"', '["<EMAIL_ADDRESS_1>"')
+    assert out.count("ada@example.org") == 2
 
 
 @pytest.mark.parametrize("raw", [
@@ -111,7 +112,8 @@ def test_dumps_like():
 
 _JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=5), kids, max_size=4),
+    lambda kids: (st.lists(kids, max_size=4)
+                  | st.dictionaries(st.text(max_size=5), kids, max_size=4)),
     max_leaves=15)
 
 

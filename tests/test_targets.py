@@ -8,7 +8,8 @@ import pytest
 
 from redactproxy.protocols.targets import Target, field_name, is_signed_block, request_targets
 
-PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9"
+       "awAAAABJRU5ErkJggg==")
 
 
 def _paths(doc, api):
@@ -167,7 +168,8 @@ def test_gemini():
 
 
 def test_generic_scans_every_string_but_binary():
-    doc = {"model": "m", "id": "x", "type": "t", "name": "n", "input": ["a", f"data:image/png;base64,{PNG}"]}
+    doc = {"model": "m", "id": "x", "type": "t", "name": "n",
+           "input": ["a", f"data:image/png;base64,{PNG}"]}
     assert _paths(doc, "generic") == {"model": False, "id": False, "type": False, "name": False,
                                       "input[0]": False}
 

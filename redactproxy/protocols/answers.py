@@ -26,20 +26,33 @@ Channel = tuple[Any, ...]
 _ALL: Channel = ()
 _SKIP_KEYS = frozenset({"signature", "thoughtSignature", "thought_signature",
                         "encrypted_content", "id", "model", "type", "role"})
+# Streamed pieces of signed blocks: thinking is sent back as is, so it stays as it came.
+_SIGNED_DELTAS = frozenset({"thinking_delta", "signature_delta"})
+
+
+def _json_text(value: str) -> bool:
+    """True if ``value`` is JSON text; placeholders in it can only sit inside its strings."""
+    if value.lstrip()[:1] not in ("{", "["):
+        return False
+    try:
+        return isinstance(json.loads(value), dict | list)
+    except ValueError:
+        return False
 
 
 def _restore_strings(node: Any, path: Path, lookup: Lookup, changes: dict[Path, str],
                      skip: set[Path] | None = None, in_args: bool = False) -> int:
     count = 0
     if isinstance(node, dict):
-        if is_signed_block(node):
+        if is_signed_block(node) or node.get("type") in _SIGNED_DELTAS:
             return 0
         for k, v in node.items():
             p = (*path, k)
             if isinstance(v, str):
                 if k in _SKIP_KEYS or (skip and p in skip) or "<" not in v:
                     continue
-                esc = json_escape if (k in ("arguments", "partial_json") or in_args) else None
+                esc = json_escape if (k in ("arguments", "partial_json") or in_args
+                                      or _json_text(v)) else None
                 new, n = restore_text(v, lookup, esc)
                 if n:
                     changes[p] = new
@@ -51,7 +64,8 @@ def _restore_strings(node: Any, path: Path, lookup: Lookup, changes: dict[Path, 
             p = (*path, i)
             if isinstance(v, str):
                 if "<" in v and not (skip and p in skip):
-                    new, n = restore_text(v, lookup, json_escape if in_args else None)
+                    new, n = restore_text(v, lookup,
+                                          json_escape if in_args or _json_text(v) else None)
                     if n:
                         changes[p] = new
                         count += n
@@ -66,7 +80,7 @@ def restore_json(raw: str, lookup: Lookup) -> tuple[str, int]:
     Raises:
         ValueError: if ``raw`` is not JSON (the caller then restores it as plain text).
     """
-    if "<" not in raw:
+    if "<" not in raw and "\\u003c" not in raw.lower():  # "\u003c": "<" escaped (Go)
         return raw, 0
     doc = json.loads(raw)
     changes: dict[Path, str] = {}
@@ -152,7 +166,7 @@ def _gemini(obj: Any) -> tuple[list[_Slot], list[Channel]]:
         for j, part in enumerate(parts):
             if isinstance(part, dict) and isinstance(part.get("text"), str):
                 slots.append(_Slot(("candidates", n, "content", "parts", j, "text"),
-                                   ("g", i), False))
+                                   ("g", i, bool(part.get("thought"))), False))
         if cand.get("finishReason"):
             ends.append(("g", i))
     return slots, ends
@@ -186,8 +200,8 @@ def _synthesize(api: str, channel: Channel, template: Any, text: str) -> tuple[s
         obj["delta"] = text
         return obj.get("type"), obj
     obj = {k: v for k, v in template.items() if k not in ("candidates", "usageMetadata")}
-    obj["candidates"] = [{"content": {"parts": [{"text": text}], "role": "model"},
-                          "index": channel[1]}]
+    part: dict[str, Any] = {"text": text, "thought": True} if channel[2] else {"text": text}
+    obj["candidates"] = [{"content": {"parts": [part], "role": "model"}, "index": channel[1]}]
     return None, obj
 
 

@@ -1,0 +1,59 @@
+"""The list of AI hosts and host pattern matching."""
+
+from __future__ import annotations
+
+import pytest
+
+from redactproxy.hosts import PROVIDERS, host_matches, is_ai_host, provider_for_host
+
+
+@pytest.mark.parametrize("host, pattern, ok", [
+    ("api.openai.com", "api.openai.com", True),
+    ("API.OpenAI.com.", "api.openai.com", True),
+    ("xapi.openai.com", "api.openai.com", False),
+    ("api.openai.com.example.org", "api.openai.com", False),
+    ("res1.openai.azure.com", "*.openai.azure.com", True),
+    ("a.b.openai.azure.com", "*.openai.azure.com", True),
+    ("openai.azure.com", "*.openai.azure.com", False),
+    ("evilopenai.azure.com", "*.openai.azure.com", False),
+    ("us-central1-aiplatform.googleapis.com", "*-aiplatform.googleapis.com", True),
+    ("aiplatform.googleapis.com", "*-aiplatform.googleapis.com", False),
+    ("relay.example.org", "relay.*.org", True),
+])
+def test_host_matches(host, pattern, ok):
+    assert host_matches(host, pattern) is ok
+
+
+@pytest.mark.parametrize("host, name", [
+    ("api.openai.com", "openai"), ("my.openai.azure.com", "azure-openai"),
+    ("api.anthropic.com", "anthropic"), ("generativelanguage.googleapis.com", "gemini"),
+    ("europe-west4-aiplatform.googleapis.com", "vertex"), ("openrouter.ai", "openrouter"),
+    ("API.DEEPSEEK.COM", "deepseek"),
+])
+def test_provider_for_host(host, name):
+    p = provider_for_host(host)
+    assert p is not None and p.name == name
+
+
+@pytest.mark.parametrize("host", ["example.org", "anthropic.com", "googleapis.com",
+                                  "www.openai.com", "api.anthropic.com.example.org"])
+def test_not_ai_hosts(host):
+    assert provider_for_host(host) is None
+    assert not is_ai_host(host)
+
+
+def test_extra_patterns():
+    assert is_ai_host("relay.example.org", ["*.example.org"])
+    assert is_ai_host("relay.example.org", ("relay.example.org",))
+    assert not is_ai_host("relay.example.net", ["*.example.org"])
+
+
+def test_provider_table_is_consistent():
+    names = [p.name for p in PROVIDERS]
+    assert len(names) == len(set(names))
+    hosts = [h for p in PROVIDERS for h in p.hosts]
+    assert len(hosts) == len(set(hosts))
+    for p in PROVIDERS:
+        assert p.protocol in ("openai", "anthropic", "gemini")
+        assert p.name == p.name.lower() and p.env_var.isupper()
+        assert all(h == h.lower() and not h.startswith("http") for h in p.hosts)
