@@ -8,7 +8,7 @@ __all__ = ["parse_resolve"]
 def _hostport(text: str, what: str, spec: str) -> tuple[str, int]:
     host, sep, port = text.strip().rpartition(":")
     host = host.strip("[]")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+    if not sep or not host or not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
         raise ValueError(f"invalid --resolve {spec!r}: {what} must be HOST:PORT")
     return host.lower(), int(port)
 

@@ -79,7 +79,7 @@ class Vault:
             self._db.executescript(_SCHEMA)
             rows = self._db.execute(
                 "SELECT scope, entity, number, nonce, ciphertext FROM entries").fetchall()
-        except sqlite3.Error as e:
+        except (sqlite3.Error, OSError) as e:
             raise StoreError(f"cannot open vault {path}: {e}") from e
         assert self._aead is not None
         for scope, entity, number, nonce, ct in rows:
