@@ -50,7 +50,12 @@ from redactproxy.records import FindingRecord, RecordSink, RequestRecord
 from redactproxy.redact import Applied, BodyRedaction
 from redactproxy.resolve import parse_resolve
 from redactproxy.restore import restore_text
-from redactproxy.safeguards import billing_anomaly, dangerous_text, model_substitution
+from redactproxy.safeguards import (
+    billing_anomaly,
+    dangerous_text,
+    egress_check,
+    model_substitution,
+)
 from redactproxy.vault import Vault
 
 __all__ = ["RedactProxy"]
@@ -206,7 +211,7 @@ class RedactProxy:
             self.vault_notice = ("no usable OS keyring: the placeholder vault lives in memory "
                                  "only and is lost on restart" if persist else
                                  "vault persistence is off: placeholders are lost on restart")
-            log.warning("redactproxy: %s", self.vault_notice)
+            log.warning("%s", self.vault_notice)
         else:
             try:
                 self.vault = Vault(home_dir() / "vault.sqlite3", key)
@@ -298,6 +303,7 @@ class RedactProxy:
         pid = self._project_of(flow.client_conn.id)
         host = flow.request.pretty_host
         if not self._intercepts(host, pid):
+            self._egress(flow, pid)
             return
         provider = provider_for_host(host)
         api = identify(flow.request.path, provider.protocol if provider else "openai")
@@ -341,6 +347,27 @@ class RedactProxy:
                 "forwarded", status=500, code="internal_error"))
         else:
             record.verdict = "passed"
+        self._emit("record_started", record)
+
+    def _egress(self, flow: http.HTTPFlow, pid: str | None) -> None:
+        """An AI-shaped request to a host we do not intercept: flag it, or refuse it."""
+        try:
+            cfg = self._config(pid)
+        except ConfigError:
+            return
+        alert = egress_check(flow.request.pretty_host, flow.request.path, cfg.hosts)
+        if alert is None:
+            return
+        record = RequestRecord(id=f"{next(self._ids)}", method=flow.request.method,
+                               host=flow.request.pretty_host, project=cfg.name,
+                               path=flow.request.path.split("?", 1)[0], alerts=[alert])
+        if cfg.egress == "block":
+            self._refuse(flow, Api("generic", "openai"), record, RefusedRequest(
+                f"{alert} (refused by [proxy] egress = \"block\")", status=403,
+                code="blocked_egress"))
+        else:
+            record.verdict = "passed"
+            flow.metadata["redactproxy_record"] = record
         self._emit("record_started", record)
 
     def _check_blocked(self, flow: http.HTTPFlow, cfg: ProjectConfig) -> None:
@@ -453,8 +480,8 @@ class RedactProxy:
 
     def response(self, flow: http.HTTPFlow) -> None:
         record = flow.metadata.get("redactproxy_record")
-        if record is not None:  # refused locally
-            record.total_ms = 0.0
+        if record is not None:  # refused locally, or an unlisted AI endpoint passed on
+            record.status = flow.response.status_code if flow.response else None
             self._emit("record_finished", record)
             return
         state: _FlowState | None = flow.metadata.get(META)

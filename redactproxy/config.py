@@ -2,7 +2,8 @@
 
 Keys (a contract other tools use; extend, don't rename)::
 
-    [proxy]    hosts = [...], blocked_hosts = [...], blocked_paths = [...]
+    [proxy]    hosts = [...], blocked_hosts = [...], blocked_paths = [...],
+               egress = "flag"|"block"  (AI-shaped requests to hosts not intercepted)
     [detect]   nlp_model = "...", nlp = true, packs = ["secrets", "pii", "cn"]
     [[rules]]  id, entity, pattern, keywords, validator, entropy, action, examples.*
     [terms]    deny = [...], allow = [...]
@@ -30,7 +31,7 @@ from redactproxy.home import home_dir
 __all__ = ["PROJECT_FILE", "ProjectConfig", "load_project", "user_config_path"]
 
 PROJECT_FILE = ".redactproxy.toml"
-_SECTIONS = {"proxy": {"hosts", "blocked_hosts", "blocked_paths"},
+_SECTIONS = {"proxy": {"hosts", "blocked_hosts", "blocked_paths", "egress"},
              "detect": {"nlp_model", "nlp", "packs"},
              "terms": {"deny", "allow"}}
 _TOP = set(_SECTIONS) | {"rules", "entities"}
@@ -64,6 +65,7 @@ class ProjectConfig:
     spec: DetectorSpec = field(default_factory=DetectorSpec)
     files: tuple[tuple[Path, float], ...] = ()
     packs: tuple[str, ...] = DEFAULT_PACKS
+    egress: str = "flag"
 
     def stale(self) -> bool:
         """True if a rule file changed, appeared or disappeared since loading."""
@@ -114,6 +116,7 @@ class _Merged:
     nlp: bool = True
     nlp_model: str | None = None
     packs: tuple[str, ...] = DEFAULT_PACKS
+    egress: str = "flag"
 
 
 def _read(path: Path, merged: _Merged) -> None:
@@ -145,6 +148,10 @@ def _read(path: Path, merged: _Merged) -> None:
     for key in ("hosts", "blocked_hosts", "blocked_paths"):
         if key in proxy:
             getattr(merged, key).extend(_strings(proxy[key], where("proxy", key)))
+    if "egress" in proxy:
+        if proxy["egress"] not in ("flag", "block"):
+            raise ConfigError(f"{where('proxy', 'egress')}: must be \"flag\" or \"block\"")
+        merged.egress = proxy["egress"]
     detect = data.get("detect", {})
     if "nlp" in detect:
         if not isinstance(detect["nlp"], bool):
@@ -221,4 +228,4 @@ def load_project(root: Path | str, *, user_file: Path | None = None, nlp: bool =
     return ProjectConfig(root=root, name=root.name or str(root), hosts=tuple(merged.hosts),
                          blocked_hosts=tuple(merged.blocked_hosts),
                          blocked_paths=tuple(merged.blocked_paths), spec=spec,
-                         files=tuple(files), packs=merged.packs)
+                         files=tuple(files), packs=merged.packs, egress=merged.egress)

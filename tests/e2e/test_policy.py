@@ -137,3 +137,17 @@ def test_telemetry_batches_scanned_as_generic_json(proxy: ProxyProcess,
         c.post("https://api.openai.com/v1/some/telemetry", json={
             "events": [{"name": "e", "props": {"user": EMAIL, "nested": [f"k {GITHUB}"]}}]})
     assert_absent(upstream.last().body, (EMAIL, GITHUB))
+
+
+def test_plain_http_ai_request_to_unlisted_host_refused_by_egress_policy(
+        proxy_factory, upstream: FakeUpstream, tmp_path) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / ".redactproxy.toml").write_text('[proxy]\negress = "block"\n')
+    pp = proxy_factory(project=project)
+    with pp.client() as c:
+        r = c.post("http://llm.internal.test/v1/chat/completions", json=_chat(f"hi {EMAIL}"))
+    assert r.status_code == 403
+    msg = r.json()["error"]["message"]
+    assert "unlisted AI endpoint" in msg and "[proxy] hosts" in msg
+    assert upstream.requests == []

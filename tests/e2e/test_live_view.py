@@ -1,0 +1,216 @@
+"""The live view of ``redactproxy start`` on a real terminal (tmux), fed by the official SDKs.
+
+The proxy runs WITHOUT ``--no-ui`` in a detached tmux session of a fixed size, routed to the
+fake upstream like ``tests.proxyproc`` does; the test reads the screen with
+``tmux capture-pane`` and finally presses C-c, as a user would, and checks the terminal it
+leaves behind (exit 0, cursor visible, no stacked or half-drawn frames, no traceback).
+
+Set ``REDACTPROXY_WRITE_CAPTURE=1`` to refresh ``docs/live-view.txt`` from the capture.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shlex
+import shutil
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx2
+import pytest
+
+from tests.e2e.values import EMAIL, EMAIL2, GITHUB
+from tests.fakes.certs import DEFAULT_HOSTS, TestCA
+from tests.fakes.upstream import FakeUpstream
+from tests.proxyproc import free_port
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+
+WIDTH, HEIGHT = 200, 50
+PHONE = "202-555-0143"
+RAW = (EMAIL, EMAIL2, GITHUB, PHONE, "555-0143", GITHUB[4:20])
+PROMPT = "user@host:~$ "
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "live-view.txt"
+
+
+@dataclass
+class TmuxProxy:
+    """``redactproxy start`` with its live view, running in a detached tmux session."""
+
+    socket: str
+    port: int
+    home: Path
+    trust: Path
+    status: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def tmux(self, *args: str) -> str:
+        out = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
+                             text=True, timeout=15)
+        if out.returncode:
+            raise AssertionError(f"tmux {' '.join(args)} failed: {out.stderr}")
+        return out.stdout
+
+    def screen(self) -> str:
+        """The visible screen, trailing blanks removed."""
+        lines = self.tmux("capture-pane", "-p", "-t", "rp").splitlines()
+        return "\n".join(line.rstrip() for line in lines).rstrip("\n")
+
+    def history(self) -> str:
+        """Scrollback and screen together."""
+        return self.tmux("capture-pane", "-p", "-S", "-", "-t", "rp")
+
+    def cursor(self) -> tuple[bool, int, int]:
+        """(visible, x, y) of the pane's cursor."""
+        flag, x, y = self.tmux("display-message", "-p", "-t", "rp",
+                               "#{cursor_flag} #{cursor_x} #{cursor_y}").split()
+        return flag == "1", int(x), int(y)
+
+    def wait_screen(self, check: Callable[[str], bool], what: str,
+                    timeout: float = 60.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if check(screen):
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"the screen never showed {what}; last screen:\n{screen}")
+
+    def wait_for(self, needle: str, timeout: float = 60.0) -> str:
+        return self.wait_screen(lambda s: needle in s, repr(needle), timeout)
+
+    def client(self) -> httpx2.Client:
+        ctx = ssl.create_default_context(cafile=str(self.trust))
+        return httpx2.Client(proxy=self.url, verify=ctx, trust_env=False)
+
+    def openai(self) -> object:
+        import openai
+
+        return openai.OpenAI(api_key="sk-test-fake", max_retries=0, http_client=self.client())
+
+    def anthropic(self) -> object:
+        import anthropic
+
+        return anthropic.Anthropic(api_key="sk-ant-test-fake", max_retries=0,
+                                   http_client=self.client())
+
+    def exit_code(self, timeout: float = 30.0) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.status.exists() and self.status.read_text().strip():
+                return int(self.status.read_text())
+            time.sleep(0.1)
+        raise AssertionError(f"the proxy did not exit; screen:\n{self.screen()}")
+
+
+def _start(upstream: FakeUpstream, test_ca: TestCA, tmp: Path,
+           env: dict[str, str]) -> Iterator[TmuxProxy]:
+    home, project = tmp / "home", tmp / "project"
+    home.mkdir()
+    project.mkdir()
+    port = free_port()
+    cmd = [sys.executable, "-m", "redactproxy", "start", "--listen-port", str(port),
+           "--project", str(project), "--upstream-ca", str(test_ca.cert_path)]
+    for host in DEFAULT_HOSTS:
+        if not host.replace(".", "").isdigit() and host != "localhost":
+            cmd += ["--resolve", f"{host}:443=127.0.0.1:{upstream.port}"]
+    status = tmp / "exit-status"
+    full_env = {**env, "REDACTPROXY_HOME": str(home)}
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "TMUX"):
+        full_env.pop(name, None)
+    # The pane runs a script so that, once the proxy exits, a "prompt" is printed right
+    # where the proxy left the cursor: what a user's shell would do.
+    script = tmp / "run.sh"
+    script.write_text(
+        "#!/bin/bash\n"
+        f"cd {shlex.quote(str(project))}\n"
+        f"{shlex.join(cmd)}\n"
+        f"echo $? > {shlex.quote(str(status))}\n"
+        f"printf %s {shlex.quote(PROMPT)}\n"
+        "exec sleep 600\n")
+    sock = f"rp-live-{os.getpid()}-{secrets.token_hex(4)}"
+    tp = TmuxProxy(sock, port, home, home / "trust.pem", status)
+    subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", "new-session", "-d", "-s", "rp",
+                    "-x", str(WIDTH), "-y", str(HEIGHT), "bash", str(script)],
+                   env={**full_env, "TERM": "xterm-256color"}, check=True, timeout=15)
+    try:
+        tp.wait_for("listening", timeout=60)
+        ca = home / "mitmproxy" / "mitmproxy-ca-cert.pem"
+        tp.trust.write_text(ca.read_text() + test_ca.cert_path.read_text())
+        yield tp
+    finally:
+        subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True, timeout=15)
+
+
+@pytest.fixture
+def live_no_keyring(fake_upstream: FakeUpstream, test_ca: TestCA, tmp_path: Path,
+                    no_keyring_env: dict[str, str]) -> Iterator[TmuxProxy]:
+    """The live view on a machine without an OS keyring (vault in memory)."""
+    fake_upstream.reset()
+    yield from _start(fake_upstream, test_ca, tmp_path, no_keyring_env)
+    fake_upstream.reset()
+
+
+@pytest.fixture
+def live(fake_upstream: FakeUpstream, test_ca: TestCA, tmp_path: Path,
+         secret_service: object) -> Iterator[TmuxProxy]:
+    """The live view with a real Secret Service (persistent vault)."""
+    fake_upstream.reset()
+    yield from _start(fake_upstream, test_ca, tmp_path, dict(os.environ))
+    fake_upstream.reset()
+
+
+def _chat(text: str) -> list[dict[str, str]]:
+    return [{"role": "user", "content": text}]
+
+
+def send_traffic(tp: TmuxProxy) -> None:
+    """Realistic synthetic traffic: PII, a key, a swapped model, a stream, Anthropic."""
+    oa = tp.openai()
+    oa.chat.completions.create(  # type: ignore[attr-defined]
+        model="gpt-4o", messages=_chat(f"Please email {EMAIL} and call {PHONE} about the "
+                                       "renewal."),
+        extra_headers={"x-fake-prompt-tokens": "1204"})
+    oa.chat.completions.create(  # type: ignore[attr-defined]
+        model="gpt-4o", messages=_chat("Summarise the release notes in three bullets."),
+        extra_headers={"x-fake-served-model": "gpt-4o-mini"})
+    stream = oa.chat.completions.create(  # type: ignore[attr-defined]
+        model="gpt-4o", stream=True,
+        messages=_chat(f"CI fails with token {GITHUB}; why?"),
+        extra_headers={"x-fake-served-model": "gpt-4o-2024-08-06"})
+    for _ in stream:
+        pass
+    an = tp.anthropic()
+    an.messages.create(  # type: ignore[attr-defined]
+        model="claude-sonnet-4-5", max_tokens=200,
+        messages=[{"role": "user", "content": f"Draft a reply to {EMAIL2}."}],
+        extra_headers={"x-fake-served-model": "claude-sonnet-4-5-20250929",
+                       "x-fake-reply": quote(f"Sure, I will write to {EMAIL2}.")})
+
+
+def assert_no_raw(text: str) -> None:
+    for value in RAW:
+        assert value not in text, f"a raw synthetic value is on the screen: {value[:6]}…"
+
+
+def test_live_view_shows_rows_findings_alerts_and_no_value(
+        live_no_keyring: TmuxProxy) -> None:
+    tp = live_no_keyring
+    screen = tp.wait_for("detector ready", timeout=120)
+    assert "vault in-memory" in screen
+    send_traffic(tp)
+    screen = tp.wait_for("requests 4 ")
+    print(screen)
