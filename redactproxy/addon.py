@@ -37,6 +37,7 @@ from redactproxy.errors import (
     KeyringUnavailable,
     RefusedRequest,
     StoreError,
+    UnknownProject,
 )
 from redactproxy.hosts import host_matches, is_ai_host, provider_for_host
 from redactproxy.jsonsplice import loads
@@ -290,10 +291,10 @@ class RedactProxy:
 
     def requestheaders(self, flow: http.HTTPFlow) -> None:
         # Addressed to us, never to the upstream (plain-HTTP proxy requests carry it).
-        if flow.request.headers.pop("proxy-authorization", None) is not None:
-            pid = _proxy_user(flow.request.headers.get("proxy-authorization", ""))
-            if pid:
-                self._client_project[flow.client_conn.id] = pid
+        auth = flow.request.headers.pop("proxy-authorization", None)
+        pid = _proxy_user(auth) if auth else None
+        if pid:
+            self._client_project[flow.client_conn.id] = pid
 
     # --- requests ----------------------------------------------------------------------
 
@@ -319,6 +320,10 @@ class RedactProxy:
             state = _FlowState(api, record, scope, self._lookup(scope))
             flow.metadata[META] = state
             self._check_blocked(flow, cfg)
+            if flow.request.headers.get("upgrade", "").lower() == "websocket":
+                raise RefusedRequest("WebSocket APIs (such as realtime sessions) cannot be "
+                                     "scanned by redactproxy yet, so the connection was refused",
+                                     status=403, code="unscannable_websocket")
             swap = self.credentials.apply(host, flow.request.headers, flow.request.query)
             if swap.outcome is Outcome.REFUSED:
                 raise RefusedRequest(swap.reason or "stand-in key refused",
@@ -334,6 +339,9 @@ class RedactProxy:
         except DetectorError as e:
             self._refuse(flow, api, record, RefusedRequest(
                 f"{e}; the request was not forwarded", status=500, code="detector_failed"))
+        except UnknownProject as e:
+            self._refuse(flow, api, record, RefusedRequest(str(e), status=403,
+                                                           code="unknown_project"))
         except ConfigError as e:
             self._refuse(flow, api, record, RefusedRequest(
                 f"rule file error: {e}", status=500, code="config_error"))
@@ -409,8 +417,9 @@ class RedactProxy:
             doc = loads(text)
         except ValueError as e:
             where = str(e).split(":")[-1].strip() if isinstance(e, UnicodeDecodeError) else e
-            raise RefusedRequest(f"request body is not valid JSON ({where}); it cannot be "
-                                 "scanned, so it was not forwarded",
+            ctype = req.headers.get("content-type", "no content-type").split(";")[0]
+            raise RefusedRequest(f"request body is not valid JSON ({ctype}: {where}); it "
+                                 "cannot be scanned, so it was not forwarded",
                                  code="unparseable_body") from None
         if find_standins(text):
             raise RefusedRequest("the body holds a redactproxy stand-in key; stand-ins never "

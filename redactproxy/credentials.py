@@ -191,6 +191,10 @@ class CredentialPolicy:
         found: list[tuple[str, MutableMapping[str, str], str, list[str]]] = []
         for kind, mapping in (("header", headers), ("query", query)):
             for name in dict.fromkeys(mapping):
+                if find_standins(name):  # ``?<stand-in>`` or ``?<stand-in>=1``: never swappable
+                    return _refuse(None, f"{kind}-name", "standin_in_name",
+                                   f"a redactproxy stand-in is used as a {kind} name for host "
+                                   f"{host}; stand-ins are only swapped in {kind} values")
                 tokens = [t for v in _values(mapping, name) for t in find_standins(v)]
                 if tokens:
                     found.append((kind, mapping, name, tokens))

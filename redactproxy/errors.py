@@ -14,6 +14,7 @@ __all__ = [
     "RedactProxyError",
     "RefusedRequest",
     "StoreError",
+    "UnknownProject",
 ]
 
 
@@ -23,6 +24,10 @@ class RedactProxyError(Exception):
 
 class ConfigError(RedactProxyError, ValueError):
     """A rule file, option or argument is invalid. The message names the file and line."""
+
+
+class UnknownProject(ConfigError):
+    """A proxy user name names no registered project (refused: its rules are unknown)."""
 
 
 class DetectorError(RedactProxyError):

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from redactproxy.config import ProjectConfig, load_project
-from redactproxy.errors import ConfigError
+from redactproxy.errors import UnknownProject
 from redactproxy.home import home_dir
 
 __all__ = ["ProjectSet", "lookup", "project_id", "register"]
@@ -92,15 +92,16 @@ class ProjectSet:
             return self.default_root
         root = lookup(pid)
         if root is None:
-            raise ConfigError(f"unknown project id '{pid}' in the proxy user name; run "
-                              "`redactproxy env` inside the project to register it")
+            raise UnknownProject(f"unknown project id '{pid}' in the proxy user name; run "
+                                 "`redactproxy env` inside the project to register it")
         return root
 
     def get(self, pid: str | None) -> ProjectConfig:
         """The current configuration of project ``pid`` (None: the default project).
 
         Raises:
-            ConfigError: the id is unknown or a rule file is broken (fail closed).
+            UnknownProject: the id is not registered (fail closed).
+            ConfigError: a rule file is broken (fail closed).
         """
         key = pid or self.default_id
         cfg = self._configs.get(key)

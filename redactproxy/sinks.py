@@ -11,6 +11,7 @@ import logging
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from redactproxy import __version__
@@ -40,6 +41,7 @@ class Ui:
         if addon.vault_notice:
             self.view.notice(addon.vault_notice)
         self.view.set_vault("persistent" if addon.vault.persistent else "in-memory")
+        self._show_state(addon)
         self.view.start()
         threading.Thread(target=self._watch, args=(addon,), daemon=True).start()
 
@@ -51,10 +53,21 @@ class Ui:
             print(f"detector failed: {worker.error or worker.state}; requests will be refused",
                   flush=True)
 
+    def _show_state(self, addon: Any) -> None:
+        """Copy the detector state and the loaded projects (names, packs) to the header."""
+        if addon.worker is not None:
+            self.view.set_detector_state(addon.worker.state)
+        if addon.projects is not None:
+            configs = addon.projects.loaded()
+            self.view.set_projects([c.name for c in configs],
+                                   [p for c in configs for p in c.packs])
+
     def _watch(self, addon: Any) -> None:
         while not self._stop.wait(0.5):
-            if addon.worker is not None:
-                self.view.set_detector_state(addon.worker.state)
+            try:
+                self._show_state(addon)
+            except Exception:  # noqa: BLE001 - the header must not kill its own updates
+                logging.getLogger("redactproxy").debug("header update failed", exc_info=True)
 
     def stop(self) -> None:
         """Leave the terminal clean."""
@@ -76,6 +89,6 @@ def make_sinks(*, no_ui: bool, listen: Sequence[str], project: str) -> tuple[Ui,
                             format="%(levelname)s %(name)s: %(message)s")
         return Ui(None), [audit, LogLineSink(sys.stdout)]
     logging.basicConfig(level=logging.ERROR, handlers=[logging.NullHandler()])
-    view = LiveView(header=HeaderInfo(listen=list(listen), projects=[project],
-                                      rule_packs=["secrets", "pii", "cn"]))
+    # Projects and packs are filled in from the loaded rule files once the proxy is ready.
+    view = LiveView(header=HeaderInfo(listen=list(listen), projects=[Path(project).name]))
     return Ui(view), [audit, view]

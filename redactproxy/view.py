@@ -181,6 +181,12 @@ class LiveView:
         with self._lock:
             self._header.detector = state
 
+    def set_projects(self, names: Iterable[str], rule_packs: Iterable[str]) -> None:
+        """Show the projects loaded so far (by name) and the rule packs they use."""
+        with self._lock:
+            self._header.projects = list(dict.fromkeys(names))
+            self._header.rule_packs = list(dict.fromkeys(rule_packs))
+
     def set_vault(self, state: str) -> None:
         """Show the vault as ``persistent`` or ``in-memory``."""
         with self._lock:
@@ -288,6 +294,8 @@ def _render_header(h: HeaderInfo, t: _Totals) -> list[Text]:
     )
     lines = [line, totals]
     lines += [Text.assemble(("! ", "bold yellow"), (n, "yellow")) for n in h.notices]
+    for text in lines:  # one screen line each, so the rows below are counted right
+        text.no_wrap, text.overflow = True, "ellipsis"
     return lines
 
 

@@ -8,6 +8,7 @@ detector's findings obey the same rules.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import pickle
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ import regex
 from redactproxy.detect.base import Finding
 from redactproxy.detect.nlp import DEFAULT_MODEL, NER_ENTITIES, NlpDetector
 from redactproxy.detect.patterns import PatternDetector, resolve_overlaps
-from redactproxy.detect.prose import prose_view
+from redactproxy.detect.prose import plausible_entity, prose_view
 from redactproxy.detect.rules import Rule, load_builtin_packs, parse_rule
 
 __all__ = ["DEFAULT_PACKS", "DetectorSpec", "Engine"]
@@ -60,10 +61,7 @@ class DetectorSpec:
 
 def _known_digest(known: Any) -> str:
     """Identify a known-secrets detector's contents (its keyed hashes) for the spec key."""
-    if known is None:
-        return ""
-    blob = b"".join(sorted(getattr(known, "_sources", {})))
-    return hashlib.blake2b(blob, digest_size=12).hexdigest()
+    return "" if known is None else str(known.fingerprint())
 
 
 class Engine:
@@ -115,7 +113,9 @@ class Engine:
         if self.nlp is not None:
             view = prose_view(text)
             if view.strip():
-                found += self.nlp.analyze(view)
+                guesses = [g for g in _trimmed(view, self.nlp.analyze(view))
+                           if plausible_entity(text, g.start, g.end, g.entity)]
+                found += _below(resolve_overlaps(found), guesses)
         return resolve_overlaps(self._policy(text, found))
 
     def _policy(self, text: str, found: list[Finding]) -> list[Finding]:
@@ -135,3 +135,31 @@ class Engine:
                 f = Finding(f.start, f.end, f.entity, f.rule, f.score, action)  # type: ignore[arg-type]
             out.append(f)
         return out
+
+
+def _trimmed(view: str, findings: list[Finding]) -> list[Finding]:
+    """NER spans shrunk to their non-blank text (blanked code must never widen a span)."""
+    out = []
+    for f in findings:
+        value = view[f.start:f.end]
+        start = f.start + len(value) - len(value.lstrip())
+        end = f.end - (len(value) - len(value.rstrip()))
+        if end > start and "\n" not in view[start:end]:
+            out.append(Finding(start, end, f.entity, f.rule, f.score, f.action))
+    return out
+
+
+def _below(kept: list[Finding], guesses: list[Finding]) -> list[Finding]:
+    """Drop NER guesses that touch a rule, known-secret or term finding.
+
+    A checked pattern (a Luhn-valid card, a phone) is surer than a statistical tag; left
+    to ``resolve_overlaps`` a longer NER span would win and the checked value lose its type.
+    """
+    starts = [k.start for k in kept]
+    out = []
+    for g in guesses:
+        i = bisect.bisect_left(starts, g.end)  # kept[i-1] is the last to start before g ends
+        if not i or kept[i - 1].end <= g.start:
+            out.append(g)
+    return out
+

@@ -10,6 +10,10 @@ brackets, ``@``, ``/``, ``?``, ``&``...) and, for each known length, the substri
 length starting at each token start, so a secret followed by other text in the same token
 (``SECRET.suffix``) or embedded in a URL (``https://u:SECRET@host``) is still found. A secret
 glued after other characters of one token (``xSECRET``) is not.
+
+Hashing every (token start, known length) pair of a large text is the cost, so values
+without whitespace (nearly all secrets) are only tried inside runs of non-space characters
+long enough to hold them, and each distinct candidate substring is hashed once per text.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from redactproxy.detect.base import Finding
 __all__ = ["KnownSecrets", "is_trivial_value", "parse_env_file"]
 
 _SPLIT = re.compile(r"""[\s"'`=:,;()\[\]{}<>|&?#@/\\]+""")
+_SPLIT_INNER = re.compile(r"""["'`=:,;()\[\]{}<>|&?#@/\\]+""")
 _NUMBER = re.compile(r"^[+-]?\d+(?:[._]\d+)*$")
 _WORD = re.compile(r"^[A-Za-z]+(?:[ _-][A-Za-z]+)*$")
 _URL_NO_CREDS = re.compile(r"^[a-z][a-z0-9+.-]*://[^@\s]*$", re.IGNORECASE)
@@ -78,7 +83,8 @@ class KnownSecrets:
     def __init__(self, *, min_length: int = MIN_LENGTH) -> None:
         self._key = secrets.token_bytes(32)
         self._sources: dict[bytes, str] = {}
-        self._lengths: set[int] = set()
+        self._lengths: set[int] = set()  # lengths of values without whitespace
+        self._spaced: set[int] = set()  # lengths of values holding whitespace
         self.min_length = min_length
 
     def __len__(self) -> int:
@@ -86,6 +92,15 @@ class KnownSecrets:
 
     def __repr__(self) -> str:
         return f"KnownSecrets({len(self)} values)"
+
+    def fingerprint(self) -> str:
+        """A digest of the keyed hashes held: equal contents give equal fingerprints.
+
+        Used in the detector spec's cache key, so findings cached for one set of known
+        secrets are never reused for another. It reveals nothing the hashes do not.
+        """
+        blob = b"".join(sorted(self._sources))
+        return hashlib.blake2b(blob, digest_size=12).hexdigest()
 
     def _hash(self, value: str) -> bytes:
         return hashlib.blake2b(value.encode("utf-8", "surrogatepass"), key=self._key,
@@ -101,7 +116,7 @@ class KnownSecrets:
         if len(value) < self.min_length:
             return False
         self._sources.setdefault(self._hash(value), source)
-        self._lengths.add(len(value))
+        (self._spaced if any(c.isspace() for c in value) else self._lengths).add(len(value))
         return True
 
     def analyze(self, text: str) -> list[Finding]:
@@ -109,17 +124,37 @@ class KnownSecrets:
         if not self._sources or not text:
             return []
         found: dict[tuple[int, int], Finding] = {}
-        starts = {0} | {m.end() for m in _SPLIT.finditer(text)}
+        memo: dict[str, str | None] = {}  # candidate -> source, so repeats hash once
         n = len(text)
-        for start in starts:
-            for length in self._lengths:
-                end = start + length
-                if end > n:
-                    continue
-                source = self._sources.get(self._hash(text[start:end]))
-                if source is not None:
-                    found[(start, end)] = Finding(start, end, "KNOWN_SECRET", f"known.{source}",
-                                                  1.0, "redact")
+
+        def check(start: int, end: int) -> None:
+            candidate = text[start:end]
+            if candidate in memo:
+                source = memo[candidate]
+            else:
+                source = memo[candidate] = self._sources.get(self._hash(candidate))
+            if source is not None:
+                found[(start, end)] = Finding(start, end, "KNOWN_SECRET", f"known.{source}",
+                                              1.0, "redact")
+
+        if self._lengths:
+            lengths = sorted(self._lengths)
+            shortest = lengths[0]
+            for run in re.finditer(r"\S{%d,}" % shortest, text):
+                r0, r1 = run.span()
+                starts = [r0] + [m.end() for m in _SPLIT_INNER.finditer(text, r0, r1)]
+                for start in starts:
+                    room = r1 - start
+                    for length in lengths:
+                        if length > room:
+                            break
+                        check(start, start + length)
+        if self._spaced:
+            starts = {0} | {m.end() for m in _SPLIT.finditer(text)}
+            for start in starts:
+                for length in self._spaced:
+                    if start + length <= n:
+                        check(start, start + length)
         return sorted(found.values(), key=lambda f: (f.start, f.end))
 
     def add_env_files(self, project_dir: str | Path) -> int:

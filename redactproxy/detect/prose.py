@@ -5,13 +5,19 @@ identifiers. ``prose_view`` returns a same-length copy of a text in which code l
 (except their comments) and code-shaped tokens (identifiers with ``_`` or inner capitals,
 dotted names, paths, anything in backticks, tokens holding digits) are replaced by spaces,
 so NER offsets still point into the original text.
+
+NER still tags ordinary words in prose (sentence-initial ``Check``, ``Windows``, a class
+named in a docstring). ``plausible_entity`` is the second gate: a PERSON / LOCATION / NRP
+guess must start with a capital, must not be a lone sentence-initial word, must not be a
+platform name, and must not be used as an identifier elsewhere in the same text
+(``Popen(`` in code makes ``Popen`` in a comment an identifier too).
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["is_code_line", "prose_view"]
+__all__ = ["is_code_line", "plausible_entity", "prose_view"]
 
 _CODE_START = re.compile(
     r"^\s*(?:def |class |import |from \S+ import|return\b|if .*:$|elif |else:|for .*:$|"
@@ -19,6 +25,7 @@ _CODE_START = re.compile(
     r"protected |package |#include|using |fn |impl |struct |enum |interface |type \w+ =|"
     r"@\w+|\}|\{|\)|\]|<\/?\w+[^>]*>$|\$ |>>> |\.\.\. )")
 _SYMBOLS = re.compile(r"[{}()\[\];=<>|&*/\\$`^~\"]")
+_PATH = re.compile(r"(?<!\S)[\w.~-]*/[\w.~/-]+")
 _COMMENT = re.compile(r"(?:#|//|--|/\*|\*)\s+(.*)$")
 _CODE_TOKEN = re.compile(
     r"`[^`\n]*`"                      # inline code
@@ -38,7 +45,7 @@ def is_code_line(line: str) -> bool:
         return False
     if _CODE_START.match(line):
         return True
-    symbols = len(_SYMBOLS.findall(s))
+    symbols = len(_SYMBOLS.findall(_PATH.sub("", s)))  # a path in a sentence is not code
     if symbols >= 3 and symbols / len(s) > 0.06:
         return True
     if line.startswith(("    ", "\t")) and symbols >= 1:
@@ -65,3 +72,39 @@ def prose_view(text: str) -> str:
         body = _CODE_TOKEN.sub(lambda m: _blank(m.group(0)), body)
         out.append(body + ending)
     return "".join(out)
+
+
+# Platform and tool names NER takes for places or people; never personal data.
+_NOT_ENTITIES = frozenset({
+    "windows", "linux", "mac", "macos", "macintosh", "unix", "posix", "darwin", "android",
+    "ios", "python", "java", "ruby", "rust", "go", "node", "docker", "git", "github",
+    "bash", "json", "yaml", "unicode", "ascii", "utf", "true", "false", "none", "null",
+})
+_SENTENCE_START = re.compile(r"(?:[.!?:;]\s+|\n[ \t]*|[#*>/-]\s+|\"\"\"|\'\'\'|\(|`)$")
+
+
+def plausible_entity(text: str, start: int, end: int, entity: str) -> bool:
+    """True if an NER guess ``text[start:end]`` of type ``entity`` may be a real name or place.
+
+    Args:
+        text: The original text (not the prose view).
+        start: Start offset of the guess.
+        end: End offset of the guess.
+        entity: Its type; only PERSON, LOCATION and NRP are judged, others pass.
+    """
+    if entity not in ("PERSON", "LOCATION", "NRP"):
+        return True
+    value = text[start:end]
+    words = value.split()
+    if not words or not value[:1].isupper():
+        return False
+    if value.casefold() in _NOT_ENTITIES or words[0].casefold() in _NOT_ENTITIES:
+        return False
+    if len(words) == 1:
+        before = text[max(0, start - 40):start]
+        if _SENTENCE_START.search(before) or (start <= 40 and not before.strip()):
+            return False
+        if re.search(r"(?<![\w])" + re.escape(value) + r"(?:\(|\.\w|\[)|\.\b" + re.escape(value)
+                     + r"\b|\b" + re.escape(value) + r"\s*=", text):
+            return False  # used as an identifier somewhere in this text
+    return True

@@ -181,6 +181,7 @@ _PLACEHOLDER = re.compile(
 )
 _IDENTIFIER_PATH = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|->|::)[A-Za-z_$][\w$]*)+(?:\(\))?$")
 _SNAKE_WORD = re.compile(r"^[a-z_]+$|^[A-Z_]+$")
+_CALL = re.compile(r"^[A-Za-z_$][\w$.]*\(.*\)[,;]?$|^\w+\[.*\][,;]?$")
 
 
 def credential_value(value: str) -> bool:
@@ -188,10 +189,11 @@ def credential_value(value: str) -> bool:
 
     Code assigns variables, environment references and template slots to names like
     ``password`` far more often than literal secrets: ``self.password``, ``${DB_PASS}``,
-    ``{{ secret }}``, ``os.environ[...]``, ``<token>``, ``****``, ``password_hash``.
+    ``{{ secret }}``, ``os.environ[...]``, ``<token>``, ``****``, ``password_hash``, and
+    calls or subscripts (``make_token(user)``, ``config["key"]``).
     """
     v = value.strip()
-    if len(v) < 6 or _PLACEHOLDER.match(v) or _IDENTIFIER_PATH.match(v):
+    if len(v) < 6 or _PLACEHOLDER.match(v) or _IDENTIFIER_PATH.match(v) or _CALL.match(v):
         return False
     return not _SNAKE_WORD.match(v)
 
