@@ -190,7 +190,8 @@ def _cn_mobile(r: random.Random) -> str:
 
 def _email(r: random.Random) -> str:
     first, last = r.choice(FIRST).lower(), r.choice(LAST).lower()
-    return f"{first}{r.choice(['.', '_', ''])}{last}@{r.choice(['example.org', 'example.com', 'mail.example.net'])}"
+    domain = r.choice(["example.org", "example.com", "mail.example.net"])
+    return f"{first}{r.choice(['.', '_', ''])}{last}@{domain}"
 
 
 PII: list[tuple[str, Callable[[random.Random], str], str]] = [
@@ -217,26 +218,21 @@ NEGATIVES: list[tuple[str, str, Callable[[random.Random], str]]] = [
 def _embed(doc: Doc, r: random.Random, name: str, value: str, kind: str, sub: str) -> None:
     """Write ``name = value`` in the document's format, labelling ``value``."""
     f = doc.fmt
-    if f == "env":
-        doc.add(f"{name}="); doc.value(value, kind, sub); doc.add("\n")
-    elif f == "yaml":
-        doc.add(f"  {name.lower()}: "); doc.value(value, kind, sub); doc.add("\n")
-    elif f == "json":
-        doc.add(f'  "{name.lower()}": "'); doc.value(value, kind, sub); doc.add('",\n')
-    elif f == "python":
-        if r.random() < 0.5:
-            doc.add(f'{name} = "'); doc.value(value, kind, sub); doc.add('"\n')
-        else:
-            doc.add(f'client = Client({name.lower()}="'); doc.value(value, kind, sub)
-            doc.add('", timeout=30)\n')
-    elif f == "js":
-        doc.add(f"const {name.lower()} = '"); doc.value(value, kind, sub); doc.add("';\n")
-    elif f == "shell":
-        doc.add(f" {r.randint(100, 999)}  export {name}="); doc.value(value, kind, sub)
-        doc.add("\n")
-    else:  # prose
-        doc.add(f"I set {name.lower().replace('_', ' ')}: "); doc.value(value, kind, sub)
-        doc.add(" in staging, but the request still fails.\n")
+    words = name.lower().replace("_", " ")
+    before, after = {
+        "env": (f"{name}=", "\n"),
+        "yaml": (f"  {name.lower()}: ", "\n"),
+        "json": (f'  "{name.lower()}": "', '",\n'),
+        "js": (f"const {name.lower()} = '", "';\n"),
+        "shell": (f" {r.randint(100, 999)}  export {name}=", "\n"),
+        "prose": (f"I set {words}: ", " in staging, but the request still fails.\n"),
+    }.get(f, ("", ""))
+    if f == "python":
+        before, after = ((f'{name} = "', '"\n') if r.random() < 0.5
+                         else (f'client = Client({name.lower()}="', '", timeout=30)\n'))
+    doc.add(before)
+    doc.value(value, kind, sub)
+    doc.add(after)
 
 
 _PII_PROSE = [
@@ -279,7 +275,9 @@ def build_corpus(seed: int = 7, reps: int = 10) -> list[Doc]:
             for name, value, kind, sub in items:
                 if kind not in ("SECRET", "NEG") and fmt == "prose":
                     before, after = r.choice(_PII_PROSE).split("{v}")
-                    doc.add(before); doc.value(value, kind, sub); doc.add(after)
+                    doc.add(before)
+                    doc.value(value, kind, sub)
+                    doc.add(after)
                 else:
                     _embed(doc, r, name, value, kind, sub)
                 doc.add(_FILLER[fmt] if r.random() < 0.2 else "")

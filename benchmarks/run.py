@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import tempfile
 import threading
 import time

@@ -13,9 +13,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 import itertools
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path

@@ -46,5 +46,5 @@ def parse_placeholder(text: str) -> tuple[str, int] | None:
 
 
 def could_be_prefix(tail: str) -> bool:
-    """True if ``tail`` (text from a ``<`` to the end of a buffer) may still grow into a placeholder."""
+    """True if ``tail`` (from a ``<`` to the end of a buffer) may still grow into a placeholder."""
     return len(tail) < MAX_LEN and _PREFIX_RE.match(tail) is not None

@@ -126,8 +126,8 @@ class Vault:
                 ct = self._aead.encrypt(nonce, value.encode(), self._aad(scope, entity, number))
                 try:
                     self._db.execute(
-                        "INSERT INTO entries (scope, entity, number, digest, nonce, ciphertext, created)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO entries (scope, entity, number, digest, nonce,"
+                        " ciphertext, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (scope, entity, number, self._digest(scope, value), nonce, ct,
                          time.time()))
                 except sqlite3.Error as e:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -16,8 +17,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import ssl
 
 import httpx2
 import pytest
@@ -143,7 +142,8 @@ def start_proxy(upstream: FakeUpstream, test_ca: TestCA, home: Path, project: Pa
 
 @pytest.fixture
 def proxy_factory(fake_upstream: FakeUpstream, test_ca: TestCA, secret_service: object,
-                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., ProxyProcess]]:
+                  tmp_path_factory: pytest.TempPathFactory,
+                  ) -> Iterator[Callable[..., ProxyProcess]]:
     """Start extra proxies (own home and project) for a test; all stopped at its end."""
     started: list[ProxyProcess] = []
 

@@ -78,3 +78,18 @@ def test_missing_or_broken_files_are_skipped(tmp_path: Path) -> None:
     (tmp_path / ".docker").mkdir()
     (tmp_path / ".docker" / "config.json").write_text("{not json")
     assert len(KnownSecrets.from_credential_files(tmp_path)) == 0
+
+
+def test_fingerprint_follows_contents_and_repeats_are_all_found() -> None:
+    from redactproxy.detect.known import KnownSecrets
+
+    a, b = KnownSecrets(), KnownSecrets()
+    a._key = b._key  # same key, same values: same fingerprint
+    a.add("Zq8Xk2Lm9Pw4", "env")
+    b.add("Zq8Xk2Lm9Pw4", "env")
+    assert a.fingerprint() == b.fingerprint()
+    b.add("correct horse 42 battery", "env")
+    assert a.fingerprint() != b.fingerprint()
+    text = "x=Zq8Xk2Lm9Pw4 y=Zq8Xk2Lm9Pw4.suffix\npass: correct horse 42 battery"
+    assert [text[f.start:f.end] for f in b.analyze(text)] == [
+        "Zq8Xk2Lm9Pw4", "Zq8Xk2Lm9Pw4", "correct horse 42 battery"]

@@ -140,7 +140,7 @@ class KnownSecrets:
         if self._lengths:
             lengths = sorted(self._lengths)
             shortest = lengths[0]
-            for run in re.finditer(r"\S{%d,}" % shortest, text):
+            for run in re.finditer(rf"\S{{{shortest},}}", text):
                 r0, r1 = run.span()
                 starts = [r0] + [m.end() for m in _SPLIT_INNER.finditer(text, r0, r1)]
                 for start in starts:

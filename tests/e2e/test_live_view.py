@@ -285,6 +285,17 @@ def test_ctrl_c_exits_0_and_restores_the_cursor(live_no_keyring: TmuxProxy) -> N
 def test_ctrl_c_leaves_one_whole_last_frame(live_no_keyring: TmuxProxy) -> None:
     tp = live_no_keyring
     tp.wait_for("detector ready", timeout=120)
+    # Deterministic half: the terminal's C-c must not reach the detector process (whether
+    # it ignores SIGINT or sits in another process group); the screen half below is racy.
+    pane = int(tp.tmux("display-message", "-p", "-t", "rp", "#{pane_pid}"))
+    detectors = [p for p in _descendants(pane) if b"multiprocessing.spawn" in _cmdline(p)]
+    assert detectors, "no detector process found"
+    for pid in detectors:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        pgrp, tpgid = int(stat[2]), int(stat[5])
+        sig_ign = int(re.search(r"SigIgn:\s*([0-9a-f]+)",
+                                Path(f"/proc/{pid}/status").read_text())[1], 16)
+        assert pgrp != tpgid or sig_ign & (1 << 1), "C-c would interrupt the detector"
     send_traffic(tp)
     tp.wait_for("requests 4 ")
     _press_ctrl_c(tp)
@@ -292,6 +303,32 @@ def test_ctrl_c_leaves_one_whole_last_frame(live_no_keyring: TmuxProxy) -> None:
     assert "Process redactproxy-detector" not in history
     assert "KeyboardInterrupt" not in history
     assert history.count("redactproxy listening") == 1, history
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (Linux /proc)."""
+    parents: dict[int, int] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(d.name)] = int(stat[1])
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, pp in parents.items() if pp == p]
+        out += kids
+        todo += kids
+    return out
 
 
 def test_header_follows_the_detector_and_persistent_vault(live: TmuxProxy) -> None:

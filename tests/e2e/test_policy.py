@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import ssl
 
 import httpx2
@@ -151,3 +150,24 @@ def test_plain_http_ai_request_to_unlisted_host_refused_by_egress_policy(
     msg = r.json()["error"]["message"]
     assert "unlisted AI endpoint" in msg and "[proxy] hosts" in msg
     assert upstream.requests == []
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "zstd"])
+def test_compressed_request_bodies_are_redacted(proxy: ProxyProcess, upstream: FakeUpstream,
+                                                encoding: str) -> None:
+    import gzip
+
+    import brotli
+    import zstandard
+
+    raw = json.dumps(_chat(f"zip {EMAIL} {GITHUB}")).encode()
+    packed = {"gzip": gzip.compress, "br": brotli.compress,
+              "zstd": zstandard.ZstdCompressor().compress}[encoding](raw)
+    with proxy.client() as c:
+        r = c.post(CHAT, content=packed, headers={"content-type": "application/json",
+                                                  "content-encoding": encoding})
+    assert r.status_code == 200
+    assert r.json()["choices"][0]["message"]["content"] == f"Echo: zip {EMAIL} {GITHUB}"
+    sent = upstream.last()
+    assert sent.headers.get("content-encoding") == encoding
+    assert_absent(sent.body, (EMAIL, GITHUB))
