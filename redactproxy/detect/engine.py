@@ -87,6 +87,10 @@ class Engine:
             if min_score is not None:
                 policy.setdefault(ent, {})["min_score"] = min_score
         self.policy = policy
+        # Product names and UI words are neither people, places nor groups: every NER
+        # entity's ``ignore`` list applies to every NER guess.
+        self.ner_ignore = frozenset(w.casefold() for conf in policy.values()
+                                    for w in conf.get("ignore", ()))
         self.known = spec.known
         self.allow = {t.casefold() for t in spec.allow_terms}
         self.deny = (regex.compile(
@@ -127,6 +131,8 @@ class Engine:
                 if f.score < float(conf.get("min_score", 0.0)):
                     continue
                 action = conf.get("action", action)
+            if f.rule.startswith("nlp.") and _ignored(text[f.start:f.end], self.ner_ignore):
+                continue
             if action == "allow":
                 continue
             if self.allow and text[f.start:f.end].casefold() in self.allow:
@@ -135,6 +141,11 @@ class Engine:
                 f = Finding(f.start, f.end, f.entity, f.rule, f.score, action)  # type: ignore[arg-type]
             out.append(f)
         return out
+
+
+def _ignored(value: str, ignore: Any) -> bool:
+    """True if an NER guess is a known non-name (``[entities.PERSON] ignore``), word by word."""
+    return bool(ignore) and all(w.casefold().strip(".,'\"") in ignore for w in value.split())
 
 
 def _trimmed(view: str, findings: list[Finding]) -> list[Finding]:

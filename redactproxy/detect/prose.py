@@ -80,7 +80,7 @@ _NOT_ENTITIES = frozenset({
     "ios", "python", "java", "ruby", "rust", "go", "node", "docker", "git", "github",
     "bash", "json", "yaml", "unicode", "ascii", "utf", "true", "false", "none", "null",
 })
-_SENTENCE_START = re.compile(r"(?:[.!?:;]\s+|\n[ \t]*|[#*>/-]\s+|\"\"\"|\'\'\'|\(|`)$")
+_SENTENCE_START = re.compile(r"(?:[.!?:;]\s+|\n[ \t]*|[#*>/-]\s+|\"\"\"|\'\'\'|\(|`|\"|\\n)$")
 
 
 def plausible_entity(text: str, start: int, end: int, entity: str) -> bool:

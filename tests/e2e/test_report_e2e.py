@@ -14,6 +14,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,6 +39,19 @@ def assert_no_raw(text: str) -> None:
     for value in RAW:
         assert value not in text, f"a raw synthetic value was written out: {value[:6]}…"
         assert json.dumps(value)[1:-1] not in text
+
+
+def wait_audited(pp: ProxyProcess, n: int, timeout: float = 10.0) -> None:
+    """Wait until ``n`` requests are in the audit store (a stream is audited after its end)."""
+    deadline = time.monotonic() + timeout
+    count = -1
+    while time.monotonic() < deadline:
+        with sqlite3.connect(pp.home / "audit.sqlite3") as db:
+            count = db.execute("SELECT COUNT(*) FROM requests").fetchone()[0]
+        if count >= n:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{count} requests audited, expected {n}")
 
 
 def send_known_mix(pp: ProxyProcess) -> dict[tuple[str, str], list[int]]:
@@ -68,6 +82,22 @@ def send_known_mix(pp: ProxyProcess) -> dict[tuple[str, str], list[int]]:
         extra_headers={"x-fake-prompt-tokens": "310"})
     assert m.usage.input_tokens == 310
     bill(ANTHROPIC, "claude-sonnet-4-5", 310, m.usage.output_tokens)
+    # Streams: tokens come from the last events (OpenAI's usage chunk, Anthropic's deltas).
+    chunks = list(oa.chat.completions.create(  # type: ignore[attr-defined]
+        model="gpt-4o", stream=True, stream_options={"include_usage": True},
+        messages=[{"role": "user", "content": "Stream a haiku about proxies."}],
+        extra_headers={"x-fake-prompt-tokens": "75"}))
+    usage = chunks[-1].usage
+    assert usage.prompt_tokens == 75
+    bill(OPENAI, "gpt-4o", 75, usage.completion_tokens)
+    with an.messages.stream(  # type: ignore[attr-defined]
+            model="claude-sonnet-4-5", max_tokens=100,
+            messages=[{"role": "user", "content": "Stream a limerick about audits."}],
+            extra_headers={"x-fake-prompt-tokens": "64"}) as stream:
+        final = stream.get_final_message()
+    assert final.usage.input_tokens == 64
+    bill(ANTHROPIC, "claude-sonnet-4-5", 64, final.usage.output_tokens)
+    wait_audited(pp, 6)
     return billed
 
 
@@ -80,24 +110,24 @@ def test_report_verify_tamper_and_export(proxy_factory: Callable[..., ProxyProce
     assert r.returncode == 0, r.stderr
     assert_no_raw(r.stdout)
     rep = json.loads(r.stdout)
-    assert rep["requests"] == 4 and rep["redactions"] == 5
-    assert rep["verdicts"] == {"passed": 4}
+    assert rep["requests"] == 6 and rep["redactions"] == 5
+    assert rep["verdicts"] == {"passed": 6}
     assert rep["by_entity"] == {"EMAIL_ADDRESS": 3, "PHONE_NUMBER": 1, "GITHUB_TOKEN": 1}
-    assert rep["by_host"] == {OPENAI: {"requests": 3, "redactions": 3},
-                              ANTHROPIC: {"requests": 1, "redactions": 2}}
-    assert rep["by_project"] == {pp.project.name: {"requests": 4, "redactions": 5}}
-    assert sum(d["requests"] for d in rep["by_day"].values()) == 4
+    assert rep["by_host"] == {OPENAI: {"requests": 4, "redactions": 3},
+                              ANTHROPIC: {"requests": 2, "redactions": 2}}
+    assert rep["by_project"] == {pp.project.name: {"requests": 6, "redactions": 5}}
+    assert sum(d["requests"] for d in rep["by_day"].values()) == 6
     tokens = {(t["host"], t["model"]): [t["requests"], t["tokens_in"], t["tokens_out"]]
               for t in rep["tokens"]}
     assert tokens == billed
     assert [(a["host"], a["alert"]) for a in rep["alerts"]] == [(OPENAI, SUBSTITUTION)]
 
     text = cli(pp, "report")
-    assert text.returncode == 0 and "4 requests (passed 4), 5 redactions" in text.stdout
+    assert text.returncode == 0 and "6 requests (passed 6), 5 redactions" in text.stdout
     assert_no_raw(text.stdout)
 
     r = cli(pp, "report", "verify")
-    assert (r.returncode, r.stdout) == (0, "ok: 9 rows, chain intact\n"), r.stderr
+    assert (r.returncode, r.stdout) == (0, "ok: 11 rows, chain intact\n"), r.stderr
 
     evidence = tmp_path / "evidence.jsonl"
     r = cli(pp, "report", "export", "--since", "1d", "-o", str(evidence))
@@ -106,7 +136,7 @@ def test_report_verify_tamper_and_export(proxy_factory: Callable[..., ProxyProce
     assert_no_raw(raw)
     lines = [json.loads(x) for x in raw.splitlines()]
     assert lines[0]["type"] == "header" and lines[0]["chain"]["ok"] is True
-    assert lines[0]["requests"] == 4 and len(lines) == 5
+    assert lines[0]["requests"] == 6 and len(lines) == 7
     assert sorted(f["entity"] for x in lines[1:] for f in x["findings"]) == [
         "EMAIL_ADDRESS", "EMAIL_ADDRESS", "EMAIL_ADDRESS", "GITHUB_TOKEN", "PHONE_NUMBER"]
     assert all(len(f["value_hash"]) == 16 for x in lines[1:] for f in x["findings"])
