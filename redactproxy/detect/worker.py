@@ -38,6 +38,8 @@ FAULT_ENV = "REDACTPROXY_FAULT"
 
 def _child(conn: Connection, warm_spec: DetectorSpec | None) -> None:
     """Worker process main loop: build engines on demand, answer analysis requests."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     fault = os.environ.get(FAULT_ENV, "")
     engines: dict[str, Engine] = {}
     nlp_cache: dict[str, Any] = {}
