@@ -99,6 +99,15 @@ class _PinnedBackend(LoopbackBackend):
         return super().connect_tcp(host, self.port, timeout, local_address, socket_options)
 
 
+@dataclass(frozen=True)
+class Target:
+    """URL, extra headers and httpx extensions for one request on one route."""
+
+    url: str
+    headers: dict[str, str]
+    extensions: dict[str, Any]
+
+
 @dataclass
 class Route:
     """One way to reach the upstream, with its process (None for ``direct``)."""
@@ -128,6 +137,22 @@ class Route:
         ctx = ssl.create_default_context(cafile=str(self.trust))
         return httpx2.Client(proxy=f"http://127.0.0.1:{self.port}", verify=ctx,
                              trust_env=False, timeout=timeout, limits=lim)
+
+    def target(self, url: str) -> Target:
+        """How this route addresses ``url`` (``https://HOST/path``).
+
+        Proxied routes CONNECT to the fake upstream's own address and keep the real host
+        name in SNI and the Host header: redactproxy decides by those, and mitmproxy keeps
+        one upstream connection per client connection. (Routing by rewriting the server
+        address in ``server_connect``, as ``--resolve`` does, makes mitmproxy open a new
+        upstream connection for every request; see benchmarks/README.md.)
+        """
+        if self.proc is None:
+            return Target(url, {}, {})
+        assert self.upstream is not None
+        host, _, path = url.removeprefix("https://").partition("/")
+        return Target(f"https://127.0.0.1:{self.upstream.port}/{path}", {"host": host},
+                      {"sni_hostname": host})
 
     def wait_line(self, needle: str, timeout: float) -> float:
         """Seconds from spawn until the process printed ``needle``."""
@@ -275,24 +300,25 @@ class StreamTiming:
     body: bytes
 
 
-def post(client: httpx2.Client, url: str, body: bytes,
+def post(client: httpx2.Client, target: Target, body: bytes,
          headers: dict[str, str] | None = None) -> tuple[float, httpx2.Response]:
     """Send one non-streamed request; seconds until the whole answer was read."""
-    h = {"content-type": "application/json", **(headers or {})}
+    h = {"content-type": "application/json", **target.headers, **(headers or {})}
     t0 = time.perf_counter()
-    r = client.post(url, content=body, headers=h)
+    r = client.post(target.url, content=body, headers=h, extensions=target.extensions)
     r.read()
     return time.perf_counter() - t0, r
 
 
-def stream(client: httpx2.Client, url: str, body: bytes,
+def stream(client: httpx2.Client, target: Target, body: bytes,
            headers: dict[str, str] | None = None) -> StreamTiming:
     """Send one request and read the answer as it arrives; first byte, total, largest gap."""
-    h = {"content-type": "application/json", **(headers or {})}
+    h = {"content-type": "application/json", **target.headers, **(headers or {})}
     t0 = time.perf_counter()
     times: list[float] = []
     parts: list[bytes] = []
-    with client.stream("POST", url, content=body, headers=h) as r:
+    with client.stream("POST", target.url, content=body, headers=h,
+                       extensions=target.extensions) as r:
         for chunk in r.iter_raw():
             times.append(time.perf_counter())
             parts.append(chunk)

@@ -88,6 +88,9 @@ class Bench:
         self.quick = quick
         self.clients = {name: r.client() for name, r in routes.items()}
 
+    def t(self, name: str, url: str) -> Any:
+        return self.routes[name].target(url)
+
     def reps(self, full: int, quick: int) -> int:
         return quick if self.quick else full
 
@@ -99,13 +102,13 @@ class Bench:
         for warm in range(3):
             body = chat_body(Corpus(900 + warm).chat_prompt())
             for name in ROUTES:
-                post(self.clients[name], OPENAI, body)
+                post(self.clients[name], self.t(name, OPENAI), body)
         checked = {}
         for rep in range(self.reps(40, 6)):
             prompt = Corpus(1000 + rep).chat_prompt()
             body = chat_body(prompt)
             for name in order(rep):
-                t, r = post(self.clients[name], OPENAI, body)
+                t, r = post(self.clients[name], self.t(name, OPENAI), body)
                 assert r.status_code == 200, (name, r.status_code, r.text[:300])
                 samples[name].append(ms(t))
                 if rep == 0:  # the echo must come back with the values restored
@@ -131,7 +134,7 @@ class Bench:
                 if c == 0:
                     sizes.append(len(raw))
                 for name in order(c * turns + t):
-                    st = stream(self.clients[name], ANTHROPIC, raw, headers)
+                    st = stream(self.clients[name], self.t(name, ANTHROPIC), raw, headers)
                     assert st.status == 200, (name, st.status, st.body[:300])
                     (first if t == 0 else total)[name].append(ms(st.total))
                     per_turn[name][t].append(ms(st.total))
@@ -149,7 +152,7 @@ class Bench:
         for rep in range(self.reps(8, 2)):
             body = chat_body(Corpus(5000 + rep + int(time.time())).mixed(100_000))
             for name in order(rep):
-                t, r = post(self.clients[name], OPENAI, body, headers)
+                t, r = post(self.clients[name], self.t(name, OPENAI), body, headers)
                 assert r.status_code == 200, (name, r.status_code, r.text[:300])
                 samples[name].append(ms(t))
         return {"ms": summary(samples), "samples": samples}
@@ -161,7 +164,7 @@ class Bench:
         c = Corpus(77)
         text = " ".join(f"Write to {c.email()} or call {c.phone()} about {c.name()} and "
                         f"{c.name()}." for _ in range(4)) + f" Key: {c.fake_key()}"
-        t, r = post(self.clients[name], OPENAI, chat_body(text))
+        t, r = post(self.clients[name], self.t(name, OPENAI), chat_body(text))
         assert r.status_code == 200
         found = list(dict.fromkeys(m.group(0) for m in PLACEHOLDER_RE.finditer(
             self.upstream.last_body())))
@@ -197,7 +200,7 @@ class Bench:
             for name in order(rep):
                 headers = {"x-fake-reply": quote(replies[name]), "x-fake-chunk-chars": "3",
                            "x-fake-event-delay": "0.001", "x-fake-split-every": "0"}
-                st = stream(self.clients[name], ANTHROPIC, body, headers)
+                st = stream(self.clients[name], self.t(name, ANTHROPIC), body, headers)
                 assert st.status == 200, (name, st.status, st.body[:300])
                 ttfb[name].append(ms(st.ttfb))
                 tot[name].append(ms(st.total))
@@ -214,7 +217,7 @@ class Bench:
     def concurrency(self) -> dict[str, Any]:
         """20 streams in flight while a cold 100 KB request is analysed: their largest gap."""
         n_streams = 20
-        headers = {"x-fake-reply": "word " * 120, "x-fake-chunk-chars": "3",
+        headers = {"x-fake-reply": quote("word " * 120), "x-fake-chunk-chars": "3",
                    "x-fake-event-delay": "0.02", "x-fake-split-every": "0"}
         body = json.dumps({"model": "claude-sonnet-4-5", "max_tokens": 256, "stream": True,
                            "messages": [{"role": "user", "content": "Status?"}]}).encode()
@@ -225,20 +228,20 @@ class Bench:
                          for name in ROUTES}
         for name in ROUTES:  # connect and warm the stream clients (CONNECT + TLS once)
             for cl in route_clients[name]:
-                post(cl, OPENAI, chat_body("Status?"))
+                post(cl, self.t(name, OPENAI), chat_body("Status?"))
         for rep in range(self.reps(4, 1)):
             big = chat_body(Corpus(7000 + rep + int(time.time())).mixed(100_000))
             for name in order(rep):
                 results: list[StreamTiming | None] = [None] * n_streams
 
                 def run(i: int, name: str = name, results: list = results) -> None:
-                    results[i] = stream(route_clients[name][i], ANTHROPIC, body, headers)
+                    results[i] = stream(route_clients[name][i], self.t(name, ANTHROPIC), body, headers)
 
                 threads = [threading.Thread(target=run, args=(i,)) for i in range(n_streams)]
                 for th in threads:
                     th.start()
                 time.sleep(0.5)
-                t, r = post(self.clients[name], OPENAI, big, {"x-fake-reply": "ok"})
+                t, r = post(self.clients[name], self.t(name, OPENAI), big, {"x-fake-reply": "ok"})
                 assert r.status_code == 200, (name, r.status_code)
                 for th in threads:
                     th.join(120)

@@ -195,24 +195,17 @@ class RedactProxy:
         from redactproxy.home import home_dir
         from redactproxy.keys import KeyStore
 
-        store = KeyStore()
         try:
-            key = store.vault_key() if persist else None
+            key = KeyStore().vault_key() if persist else None
         except StoreError as e:
             raise exceptions.OptionsError(str(e)) from e
-        try:
-            stored = store.list()
-            self.stored_keys = store.stored_key_values()
-        except (KeyringUnavailable, StoreError):
-            stored, self.stored_keys = [], []
-        self.credentials = CredentialPolicy(stored, store.get)
-        self.key_hosts = tuple(h for k in stored for h in k.hosts)
+        self._load_keys()
         if key is None:
             self.vault = Vault()
             self.vault_notice = ("no usable OS keyring: the placeholder vault lives in memory "
                                  "only and is lost on restart" if persist else
                                  "vault persistence is off: placeholders are lost on restart")
-            log.warning("%s", self.vault_notice)
+            log.info("%s", self.vault_notice)  # `start` and the view say it once
         else:
             try:
                 self.vault = Vault(home_dir() / "vault.sqlite3", key)
@@ -222,6 +215,23 @@ class RedactProxy:
         # keyring key they are keyed per process, so they cannot be guessed back.
         self._hash_key = (hashlib.sha256(b"redactproxy-audit" + key).digest() if key
                           else os.urandom(32))
+
+    def _load_keys(self) -> None:
+        """Read stored provider keys' metadata (for swapping) and values (known secrets)."""
+        from redactproxy.keys import KeyStore
+
+        store = KeyStore()
+        try:
+            stored = store.list()
+            values = store.stored_key_values()
+        except (KeyringUnavailable, StoreError):
+            stored, values = [], []
+        self.credentials = CredentialPolicy(stored, store.get)
+        self.key_hosts = tuple(h for k in stored for h in k.hosts)
+        if values != self.stored_keys:
+            self.stored_keys = values
+            if self.projects is not None:
+                self.projects.invalidate()  # rebuild known secrets with the new keys
 
     def running(self) -> None:
         if self.on_ready is not None:
@@ -325,10 +335,17 @@ class RedactProxy:
                                      "scanned by redactproxy yet, so the connection was refused",
                                      status=403, code="unscannable_websocket")
             swap = self.credentials.apply(host, flow.request.headers, flow.request.query)
+            if swap.outcome is Outcome.REFUSED and swap.code == "standin_unknown":
+                self._load_keys()  # a provider stored since start-up: look again, once
+                swap = self.credentials.apply(host, flow.request.headers, flow.request.query)
             if swap.outcome is Outcome.REFUSED:
                 raise RefusedRequest(swap.reason or "stand-in key refused",
                                      status=swap.status or 403,
                                      code=swap.code or "standin_refused")
+            if find_standins(flow.request.path):
+                raise RefusedRequest(f"the URL path for host {host} holds a redactproxy "
+                                     "stand-in; stand-ins are only swapped in header and query "
+                                     "values", status=403, code="standin_in_path")
             await self._redact(flow, cfg, state)
         except RefusedRequest as e:
             self._refuse(flow, api, record, e)

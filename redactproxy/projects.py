@@ -114,6 +114,11 @@ class ProjectSet:
             self._configs[key] = cfg
             return cfg
 
+    def invalidate(self) -> None:
+        """Forget loaded configurations (known secrets changed); they reload on next use."""
+        with self._lock:
+            self._configs.clear()
+
     def all_hosts(self) -> set[str]:
         """Extra AI hosts named by any loaded project."""
         return {h for c in self._configs.values() for h in c.hosts}

@@ -78,9 +78,8 @@ class Ui:
 
 def make_sinks(*, no_ui: bool, listen: Sequence[str], project: str) -> tuple[Ui, list[RecordSink]]:
     """Return the UI controller and the record sinks for ``start``."""
-    from redactproxy.view import HeaderInfo, LiveView, LogLineSink
-
     from redactproxy.audit import AuditStore
+    from redactproxy.view import HeaderInfo, LiveView, LogLineSink
 
     audit = AuditStore()
     use_view = not no_ui and sys.stdout.isatty()

@@ -268,3 +268,19 @@ def test_log_line_never_holds_a_value() -> None:
     line = LogLineSink.format(sample_records()[0])
     for raw in (RAW_EMAIL, RAW_KEY, "Jane Doe"):
         assert raw not in line
+
+
+def test_header_names_loaded_projects_and_packs_on_one_line() -> None:
+    console = Console(width=80, height=20, force_terminal=True, record=True, file=io.StringIO())
+    view = LiveView(console, header=HeaderInfo(listen=["http://127.0.0.1:8080 (forward proxy)"],
+                                               projects=["/a/very/long/path/to/acme"]),
+                    auto_refresh=False)
+    view.set_projects(["acme", "support", "acme"], ["secrets", "pii", "secrets"])
+    out = render(view, console)
+    first, second = out.splitlines()[:2]
+    assert "projects acme, sup" in first and "/a/very" not in out
+    assert first.endswith("…")  # cut, not wrapped: the rows below are counted right
+    assert second.startswith("requests 0")
+    view.set_vault("persistent")
+    assert "rules secrets, pii" in render(view, Console(width=200, record=True,
+                                                        file=io.StringIO()))

@@ -354,9 +354,6 @@ def test_standin_as_query_name_is_refused(keyed: Keyed, upstream: FakeUpstream,
     assert upstream.requests == []
 
 
-@pytest.mark.xfail(strict=True, reason="addon.py: RedactProxy.request never checks the URL "
-                   "path for stand-ins; a stand-in in a path segment is forwarded upstream "
-                   "(fix: after the credential swap, refuse if find_standins(flow.request.path))")
 def test_standin_in_url_path_is_refused(keyed: Keyed, upstream: FakeUpstream) -> None:
     s = keyed.standins["openai"]
     with keyed.proxy.client() as c:
@@ -613,9 +610,6 @@ def test_start_without_keyring_uses_an_in_memory_vault(
     assert r.returncode == 0 and STANDIN_PREFIX not in r.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="the notice is printed twice: addon.py _open_vault "
-                   "logs it with log.warning (stderr, merged) and sinks.py Ui.ready prints "
-                   "'note: ...'; fix: log.info in addon.py _open_vault")
 def test_in_memory_vault_notice_is_printed_exactly_once(
         no_keyring_env: dict[str, str], proxy_factory: Callable[..., ProxyProcess],
         tmp_path: Path) -> None:

@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.values import EMAIL, EMAIL2, GITHUB
 from tests.fakes.upstream import FakeUpstream
 from tests.proxyproc import ProxyProcess
@@ -25,6 +27,8 @@ from tests.proxyproc import ProxyProcess
 PHONE = "202-555-0143"
 RAW = (EMAIL, EMAIL2, GITHUB, PHONE, "555-0143", EMAIL.split("@")[0], GITHUB[4:20])
 OPENAI, ANTHROPIC = "api.openai.com", "api.anthropic.com"
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:The model .* is deprecated:DeprecationWarning")
 SUBSTITUTION = "model substitution: requested gpt-4o, served gpt-4o-mini"
 
 
