@@ -38,6 +38,7 @@ class Ui:
             print("\n".join(lines), flush=True)
             threading.Thread(target=self._log_detector, args=(addon,), daemon=True).start()
             return
+        self.view.notice(NEXT_STEP)
         if addon.vault_notice:
             self.view.notice(addon.vault_notice)
         self.view.set_vault("persistent" if addon.vault.persistent else "in-memory")

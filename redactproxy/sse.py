@@ -30,7 +30,8 @@ class SSEEvent:
         text = raw.decode("utf-8")
         event: str | None = None
         data: list[str] = []
-        for line, _nl in _LINE.findall(text):
+        lines = text.split("\n") if "\r" not in text else [ln for ln, _ in _LINE.findall(text)]
+        for line in lines:
             if not line or line.startswith(":"):
                 continue
             name, _, value = line.partition(":")
@@ -76,6 +77,9 @@ class SSEParser:
     def feed(self, chunk: bytes) -> list[SSEEvent]:
         """Add bytes; return every event completed by them, in order."""
         self._buf += chunk
+        if b"\r" not in self._buf:  # "\n" line endings only (the usual case): one split
+            *whole, self._buf = self._buf.split(b"\n\n")
+            return [SSEEvent.parse(raw + b"\n\n") for raw in whole]
         events: list[SSEEvent] = []
         pos = 0
         while True:

@@ -70,6 +70,9 @@ def run_report(args: argparse.Namespace) -> int:
     since = _time_arg("--since", args.since or _DEFAULT_SINCE, now)
     with AuditStore(create=False) as store:
         rows = store.requests(since=since, project=args.project)
+        chain = store.verify()
+    if not chain.ok:  # figures from a tampered store are still shown, never silently
+        print(f"redactproxy: warning: audit chain broken: {chain.message}", file=sys.stderr)
     rep = build_report(rows, since=since, project=args.project)
     if args.format == "json":
         print(json.dumps(rep.to_json(), ensure_ascii=False, indent=2))

@@ -16,6 +16,7 @@ import itertools
 import logging
 import multiprocessing as mp
 import os
+import signal
 import threading
 import time
 from collections import OrderedDict
@@ -38,7 +39,7 @@ FAULT_ENV = "REDACTPROXY_FAULT"
 
 def _child(conn: Connection, warm_spec: DetectorSpec | None) -> None:
     """Worker process main loop: build engines on demand, answer analysis requests."""
-    import signal
+    # Ctrl-C in the terminal reaches the whole process group; the parent stops us itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     fault = os.environ.get(FAULT_ENV, "")
     engines: dict[str, Engine] = {}

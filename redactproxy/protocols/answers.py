@@ -242,6 +242,10 @@ class StreamRewriter:
         out = self._flush(lambda ch: True, None, b"\n")
         return out + self._parser.close()
 
+    def _holding(self) -> bool:
+        """True if some channel holds back text (a placeholder may be split across events)."""
+        return any(r.pending for r in self._channels.values())
+
     def _restorer(self, channel: Channel, escape: bool) -> StreamRestorer:
         r = self._channels.get(channel)
         if r is None:
@@ -276,6 +280,8 @@ class StreamRewriter:
             return ev.raw
         if self._on_event is not None and isinstance(obj, dict):
             self._on_event(obj)
+        if "<" not in data and not self._holding() and "\\u003c" not in data.lower():
+            return ev.raw  # nothing to restore here and nothing held back: pass it on as is
         if not isinstance(obj, dict) or self._slots is None:
             return self._rewrite_whole(ev, data, obj)
         slots, ends = self._slots(obj)

@@ -342,10 +342,12 @@ def test_header_follows_the_detector_and_persistent_vault(live: TmuxProxy) -> No
     assert re.search(r"detector (loading|ready)", first), first
     screen = tp.wait_for("detector ready", timeout=120)
     assert "vault persistent" in screen
-    assert "no usable OS keyring" not in screen and "\n! " not in screen
+    assert "no usable OS keyring" not in screen
+    notices = [line for line in screen.splitlines() if line.startswith("! ")]
+    assert notices == ['! next: eval "$(redactproxy env)"   or   redactproxy run -- <your tool>']
     send_traffic(tp)
     screen = _wait_traffic_shown(tp)
-    assert "vault persistent" in screen and "\n! " not in screen
+    assert "vault persistent" in screen and "no usable OS keyring" not in screen
     assert_no_raw(screen)
     if os.environ.get("REDACTPROXY_WRITE_CAPTURE") == "1":  # docs/live-view.txt, for the README
         DOCS.write_text(_doc_capture(screen) + "\n", encoding="utf-8")
