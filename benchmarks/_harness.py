@@ -324,6 +324,6 @@ def stream(client: httpx2.Client, target: Target, body: bytes,
             parts.append(chunk)
         status = r.status_code
     end = time.perf_counter()
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     return StreamTiming(status, (times[0] if times else end) - t0, end - t0,
                         max(gaps, default=0.0), len(times), b"".join(parts))

@@ -8,26 +8,13 @@ Exits when stdin closes.
 from __future__ import annotations
 
 import json
-import socket
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.fakes.certs import DEFAULT_HOSTS, make_test_ca  # noqa: E402
-from tests.fakes import upstream as _up  # noqa: E402
 from tests.fakes.upstream import FakeUpstream  # noqa: E402
-
-_finish = _up._Server.finish_request
-
-
-def _finish_nodelay(self: _up._Server, request: socket.socket, client_address: object) -> None:
-    """Like real API front ends, write small segments at once (no Nagle + delayed-ACK stall)."""
-    request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    _finish(self, request, client_address)
-
-
-_up._Server.finish_request = _finish_nodelay  # type: ignore[method-assign]
 
 
 def main() -> None:

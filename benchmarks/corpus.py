@@ -99,7 +99,8 @@ class Corpus:
         return "\n".join(body) + "\n\n"
 
     def source_file(self, chars: int) -> str:
-        head = "import json\nimport logging\nfrom pathlib import Path\n\nlog = logging.getLogger(__name__)\n\n\n"
+        head = ("import json\nimport logging\nfrom pathlib import Path\n\n"
+                "log = logging.getLogger(__name__)\n\n\n")
         out = [head]
         size = len(head)
         while size < chars:

@@ -67,7 +67,7 @@ def summary(samples: dict[str, list[float]], paired: bool = True) -> dict[str, d
         if base and name != BASE:
             row["ratio"] = round(median(xs) / median(base), 3) if median(base) else float("nan")
             if paired and len(base) == len(xs):
-                diffs = [a - b for a, b in zip(xs, base)]
+                diffs = [a - b for a, b in zip(xs, base, strict=False)]
                 row["added"] = round(median(diffs), 2)
                 row["added_p95"] = round(pct(diffs, 95), 2)
             else:

@@ -1,7 +1,7 @@
 """The mitmproxy addon: pick AI flows, call the core, report. Hooks only.
 
 Interception policy lives in ``tls_clienthello`` (only AI hosts are decrypted; every other
-connection is tunnelled untouched), routing for tests and mirrors in ``server_connect``,
+connection is tunnelled untouched), routing for tests and mirrors at name resolution,
 redaction in ``request`` (fail closed: anything that cannot be scanned is refused in the
 provider's own error format), restoration in ``responseheaders`` (streams) and
 ``response`` (whole bodies). Nothing here knows where text lives in a body or what a
@@ -10,6 +10,7 @@ placeholder looks like: that is the core's business.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -23,7 +24,6 @@ from typing import Any
 
 from mitmproxy import ctx, exceptions, http, tls
 from mitmproxy.addonmanager import Loader
-from mitmproxy.proxy import server_hooks
 
 from redactproxy.codecs import decoder_for, encoder_for
 from redactproxy.config import ProjectConfig
@@ -234,6 +234,7 @@ class RedactProxy:
                 self.projects.invalidate()  # rebuild known secrets with the new keys
 
     def running(self) -> None:
+        self._install_resolver()
         if self.on_ready is not None:
             self.on_ready(self)
 
@@ -292,12 +293,32 @@ class RedactProxy:
         if not self._intercepts(host, self._project_of(data.context.client.id)):
             data.ignore_connection = True
 
-    def server_connect(self, data: server_hooks.ServerConnectionHookData) -> None:
-        addr = data.server.address
-        if addr is not None and (addr[0], addr[1]) in self.resolve:
-            if data.server.sni is None:
-                data.server.sni = addr[0]
-            data.server.address = self.resolve[(addr[0], addr[1])]
+    def _install_resolver(self) -> None:
+        """Route ``--resolve`` hosts at name resolution, in the proxy's event loop.
+
+        The upstream connection keeps the real host name as its address, so Host, SNI and
+        certificate checks are the real ones, and mitmproxy reuses kept-alive upstream
+        connections (it only reuses a connection for the same address; rewriting the
+        address in ``server_connect`` would open one per request).
+        """
+        loop = asyncio.get_running_loop()
+        if getattr(loop, "_redactproxy_resolver", False):
+            return
+        original = loop.getaddrinfo
+
+        async def getaddrinfo(host: Any, port: Any, *args: Any, **kw: Any) -> Any:
+            if isinstance(host, bytes):
+                host = host.decode("idna")
+            try:
+                target = self.resolve.get((str(host).lower(), int(port)))
+            except (TypeError, ValueError):
+                target = None
+            if target is not None:
+                host, port = target
+            return await original(host, port, *args, **kw)
+
+        loop.getaddrinfo = getaddrinfo  # type: ignore[method-assign]
+        loop._redactproxy_resolver = True  # type: ignore[attr-defined]
 
     def requestheaders(self, flow: http.HTTPFlow) -> None:
         # Addressed to us, never to the upstream (plain-HTTP proxy requests carry it).

@@ -171,3 +171,14 @@ def test_compressed_request_bodies_are_redacted(proxy: ProxyProcess, upstream: F
     sent = upstream.last()
     assert sent.headers.get("content-encoding") == encoding
     assert_absent(sent.body, (EMAIL, GITHUB))
+
+
+def test_resolved_upstream_connections_are_reused(proxy: ProxyProcess,
+                                                  upstream: FakeUpstream) -> None:
+    # --resolve must not defeat keep-alive: twelve requests on one client connection
+    # (more than mitmproxy's five concurrent upstream connections per client) all finish.
+    with proxy.client(timeout=10) as c:
+        for i in range(12):
+            r = c.post(CHAT, json=_chat(f"turn {i} {EMAIL}"))
+            assert r.status_code == 200
+    assert len(upstream.requests) == 12

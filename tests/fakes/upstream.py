@@ -148,6 +148,9 @@ class _Server(ThreadingHTTPServer):
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         request.settimeout(60)
+        # Like real API front ends, write small segments at once (no Nagle + delayed-ACK
+        # stall of ~40 ms when headers and body go out in separate writes).
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             tls = self.ssl_context.wrap_socket(request, server_side=True)
         except (OSError, ssl.SSLError):
