@@ -116,12 +116,15 @@ class DangerPattern(NamedTuple):
         description: What the alert says, naming the pattern and not the text.
         regex: Compiled pattern; every repetition is bounded so a scan stays linear.
         negatable: If True, a match preceded by "never", "don't"... is advice against it.
+        keywords: Lower-case substrings one of which every match contains; the regex runs
+            only if one occurs (most answers hold none, so the check costs a few ``in`` tests).
     """
 
     id: str
     description: str
     regex: re.Pattern[str]
     negatable: bool = False
+    keywords: tuple[str, ...] = ()
 
 
 _SHELL = r"(?:sudo\s+(?:-\S+\s+){0,3})?(?:ba|z|k|da|fi)?sh\b"
@@ -134,21 +137,22 @@ _TO_ME = (r"(?:here|below|to me|with me|in (?:the|this) (?:chat|conversation)"
 
 DANGEROUS_PATTERNS: tuple[DangerPattern, ...] = (
     DangerPattern("curl-pipe-shell", "pipe-to-shell (curl … | sh)",
-                  re.compile(rf"\bcurl\b[^\n|]{{0,300}}\|\s*{_SHELL}", _I)),
+                  re.compile(rf"\bcurl\b[^\n|]{{0,300}}\|\s*{_SHELL}", _I), keywords=("curl",)),
     DangerPattern("wget-pipe-shell", "pipe-to-shell (wget -O- … | sh)",
-                  re.compile(rf"\bwget\b[^\n|]{{0,300}}\|\s*{_SHELL}", _I)),
+                  re.compile(rf"\bwget\b[^\n|]{{0,300}}\|\s*{_SHELL}", _I), keywords=("wget",)),
     DangerPattern("download-pipe-iex", "pipe-to-PowerShell (iwr … | iex)",
                   re.compile(r"\b(?:iwr|irm|curl|wget|Invoke-WebRequest|Invoke-RestMethod)\b"
-                             r"[^\n|]{0,300}\|\s*(?:iex|Invoke-Expression)\b", _I)),
+                             r"[^\n|]{0,300}\|\s*(?:iex|Invoke-Expression)\b", _I),
+                  keywords=("iex", "invoke-expression")),
     DangerPattern("invoke-expression", "PowerShell Invoke-Expression",
                   re.compile(r"\bInvoke-Expression\b|\biex\s*\(\s*(?:New-Object|iwr|irm|\()",
-                             _I)),
+                             _I), keywords=("iex", "invoke-expression")),
     DangerPattern("base64-pipe-shell", "decoded payload piped to a shell (base64 -d | sh)",
                   re.compile(rf"\bbase64\s+(?:-d|-D|--decode)\b[^\n|]{{0,100}}\|\s*{_SHELL}",
-                             _I)),
+                             _I), keywords=("base64",)),
     DangerPattern("shell-process-substitution", "shell runs a download (bash <(curl …))",
                   re.compile(r"\b(?:ba|z|k)?sh\s+(?:<\(\s*|-c\s+[\"']?\$\(\s*)(?:curl|wget)\b",
-                             _I)),
+                             _I), keywords=("curl", "wget")),
     DangerPattern("credential-request", "asks for a credential (API key, password, "
                   "private key or seed phrase)",
                   re.compile(rf"\b(?:(?:paste|send|share|give|tell|show|post|type|provide|enter)"
@@ -156,7 +160,12 @@ DANGEROUS_PATTERNS: tuple[DangerPattern, ...] = (
                              rf"|(?:paste|send|share|give|provide|enter|type|post|reply with)\b"
                              rf"[^\n.?!]{{0,40}}\b{_CREDENTIAL}\b[^\n.?!]{{0,30}}\b{_TO_ME})",
                              _I),
-                  negatable=True),
+                  negatable=True,
+                  keywords=tuple(f"{a}{sep}{b}" for a, b in (
+                      ("api", "key"), ("private", "key"), ("secret", "key"), ("seed", "phrase"),
+                      ("recovery", "phrase"), ("mnemonic", "phrase"), ("access", "token"),
+                      ("one", "time")) for sep in (" ", "_", "-", ""))
+                  + ("password", "passphrase", "mnemonic", "2fa")),
 )
 
 _NEGATION_RE = re.compile(
@@ -176,7 +185,10 @@ def dangerous_text(text: str) -> list[str]:
         text: Response text (already restored); only pattern names leave this function.
     """
     alerts: list[str] = []
+    low = text.lower()
     for p in DANGEROUS_PATTERNS:
+        if p.keywords and not any(k in low for k in p.keywords):
+            continue
         for m in p.regex.finditer(text):
             before = text[max(0, m.start() - _LOOKBACK): m.start()]
             if p.negatable and _NEGATION_RE.search(before):
