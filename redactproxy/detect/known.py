@@ -33,6 +33,7 @@ __all__ = ["KnownSecrets", "is_trivial_value", "parse_env_file"]
 
 _SPLIT = re.compile(r"""[\s"'`=:,;()\[\]{}<>|&?#@/\\]+""")
 _SPLIT_INNER = re.compile(r"""["'`=:,;()\[\]{}<>|&?#@/\\]+""")
+_END_CHAR = re.compile(r"[^A-Za-z0-9]")
 _NUMBER = re.compile(r"^[+-]?\d+(?:[._]\d+)*$")
 _WORD = re.compile(r"^[A-Za-z]+(?:[ _-][A-Za-z]+)*$")
 _URL_NO_CREDS = re.compile(r"^[a-z][a-z0-9+.-]*://[^@\s]*$", re.IGNORECASE)
@@ -143,12 +144,18 @@ class KnownSecrets:
             for run in re.finditer(rf"\S{{{shortest},}}", text):
                 r0, r1 = run.span()
                 starts = [r0] + [m.end() for m in _SPLIT_INNER.finditer(text, r0, r1)]
+                # A value ends where its token does: before a character that is not a letter
+                # or digit, or at the run's end. Hashing only those candidates keeps this
+                # linear in practice (a value glued to following letters is not found).
+                ends = {m.start() for m in _END_CHAR.finditer(text, r0, r1)}
+                ends.add(r1)
                 for start in starts:
                     room = r1 - start
                     for length in lengths:
                         if length > room:
                             break
-                        check(start, start + length)
+                        if start + length in ends:
+                            check(start, start + length)
         if self._spaced:
             starts = {0} | {m.end() for m in _SPLIT.finditer(text)}
             for start in starts:
