@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from redactproxy.detect.base import ACTIONS
 from redactproxy.detect.engine import DEFAULT_PACKS, DetectorSpec
-from redactproxy.detect.rules import parse_rule, rule_header_lines
+from redactproxy.detect.rules import parse_rule, read_toml, rule_header_lines
 from redactproxy.errors import ConfigError
 from redactproxy.home import home_dir
 
@@ -120,14 +119,7 @@ class _Merged:
 
 
 def _read(path: Path, merged: _Merged) -> None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: cannot read rule file ({e.__class__.__name__})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: invalid TOML: {e}") from None
+    text, data = read_toml(path, "rule file")
     for top in data:
         if top not in _TOP:
             raise ConfigError(f"{path}:{_line_of(text, top)}: {top}: unknown section; "

@@ -56,6 +56,8 @@ class Ui:
 
     def _show_state(self, addon: Any) -> None:
         """Copy the detector state and the loaded projects (names, packs) to the header."""
+        if self.view is None:
+            return
         if addon.worker is not None:
             self.view.set_detector_state(addon.worker.state)
         if addon.projects is not None:

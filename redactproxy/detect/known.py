@@ -157,8 +157,8 @@ class KnownSecrets:
                         if start + length in ends:
                             check(start, start + length)
         if self._spaced:
-            starts = {0} | {m.end() for m in _SPLIT.finditer(text)}
-            for start in starts:
+            spaced_starts = {0} | {m.end() for m in _SPLIT.finditer(text)}
+            for start in spaced_starts:
                 for length in self._spaced:
                     if start + length <= n:
                         check(start, start + length)

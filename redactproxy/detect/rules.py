@@ -32,6 +32,7 @@ __all__ = [
     "load_builtin_packs",
     "load_pack",
     "parse_rule",
+    "read_toml",
     "rule_header_lines",
 ]
 
@@ -245,6 +246,22 @@ def _parse_entities(value: object, where: str) -> dict[str, dict[str, Any]]:
     return out
 
 
+def read_toml(path: Path, what: str) -> tuple[str, dict[str, Any]]:
+    """Read and parse a TOML file; return its text (for line numbers) and its data.
+
+    Raises:
+        ConfigError: ``<path>: cannot read <what> (...)`` or ``<path>: invalid TOML: ...``.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read {what} ({e.__class__.__name__})") from None
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: invalid TOML: {e}") from None
+
+
 def load_pack(path: str | Path, *, verify_examples: bool = False) -> RulePack:
     """Load and validate one rule pack file.
 
@@ -257,14 +274,7 @@ def load_pack(path: str | Path, *, verify_examples: bool = False) -> RulePack:
         ConfigError: Syntax errors, schema errors, duplicate ids, failing examples.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: cannot read rule pack ({e.__class__.__name__})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: invalid TOML: {e}") from None
+    text, data = read_toml(path, "rule pack")
     extra = sorted(set(data) - {"rules", "entities"})
     if extra:
         raise ConfigError(f"{path}: {extra[0]}: unknown top-level key; only [[rules]] and "
