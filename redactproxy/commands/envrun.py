@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import shlex
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -112,6 +113,12 @@ def _run(args: argparse.Namespace) -> int:
     if not cmd:
         raise ConfigError("run: no command given (usage: redactproxy run -- CMD ...)")
     project = (args.project or Path.cwd()).resolve()
+    host, port = _proxy_address(args.port)
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+    except OSError:
+        raise ConfigError(f"run: no proxy is listening on {host}:{port}; start it first with "
+                          "`redactproxy start`") from None
     env = {**os.environ, **build_env(project, args.port)}
     try:
         return subprocess.call(cmd, env=env)

@@ -153,3 +153,11 @@ def test_plain_mitmdump_addon(upstream: FakeUpstream, test_ca: TestCA, secret_se
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_run_without_a_proxy_says_so(tmp_path: Path) -> None:
+    r = subprocess.run([sys.executable, "-m", "redactproxy", "run", "--port", str(free_port()),
+                        "--", "true"], capture_output=True, text=True, timeout=60,
+                       env={**os.environ, "REDACTPROXY_HOME": str(tmp_path)})
+    assert r.returncode == 1
+    assert r.stderr.startswith("redactproxy: run: no proxy is listening on 127.0.0.1:")

@@ -182,3 +182,25 @@ def test_resolved_upstream_connections_are_reused(proxy: ProxyProcess,
             r = c.post(CHAT, json=_chat(f"turn {i} {EMAIL}"))
             assert r.status_code == 200
     assert len(upstream.requests) == 12
+
+
+def test_requests_wait_for_the_detector_to_warm_up(proxy_factory, upstream: FakeUpstream) -> None:
+    pp = proxy_factory(wait_detector=False)  # listening, model still loading
+    with pp.client(timeout=60) as c:
+        r = c.post(CHAT, json=_chat(f"early {EMAIL}"))
+    assert r.status_code == 200, r.text
+    assert r.json()["choices"][0]["message"]["content"] == f"Echo: early {EMAIL}"
+    assert_absent(upstream.last().body, (EMAIL,))
+
+
+def test_gateway_mode_anthropic_stream(proxy_factory, upstream: FakeUpstream) -> None:
+    import anthropic
+
+    pp = proxy_factory(args=["--no-forward", "--upstream", "https://api.anthropic.com"])
+    client = anthropic.Anthropic(api_key="sk-ant-test", base_url=f"http://127.0.0.1:{pp.port}",
+                                 max_retries=0, http_client=httpx2.Client(trust_env=False))
+    with client.messages.stream(model="claude-sonnet-4-5", max_tokens=50, messages=[
+            {"role": "user", "content": f"gw {EMAIL} {GITHUB}"}]) as stream:
+        text = "".join(stream.text_stream)
+    assert text == f"Echo: gw {EMAIL} {GITHUB}"
+    assert_absent(upstream.last().body, (EMAIL, GITHUB))
