@@ -179,8 +179,9 @@ class Bench:
         size = i = 0
         while size < chars:
             i += 1
-            w = placeholders[i % len(placeholders)] if c.rng.randrange(every) == 0 else c.rng.choice(
-                ["the", "message", "went", "to", "and", "then", "we", "called", "again"])
+            filler = ["the", "message", "went", "to", "and", "then", "we", "called", "again"]
+            w = (placeholders[i % len(placeholders)] if c.rng.randrange(every) == 0
+                 else c.rng.choice(filler))
             words.append(w)
             size += len(w) + 1
         return " ".join(words)[:chars]
@@ -236,7 +237,8 @@ class Bench:
                 results: list[StreamTiming | None] = [None] * n_streams
 
                 def run(i: int, name: str = name, results: list = results) -> None:
-                    results[i] = stream(route_clients[name][i], self.t(name, ANTHROPIC), body, headers)
+                    results[i] = stream(route_clients[name][i], self.t(name, ANTHROPIC), body,
+                                        headers)
 
                 threads = [threading.Thread(target=run, args=(i,)) for i in range(n_streams)]
                 for th in threads:
