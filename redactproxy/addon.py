@@ -63,6 +63,8 @@ __all__ = ["RedactProxy"]
 
 log = logging.getLogger("redactproxy")
 META = "redactproxy"
+#: Seconds between re-reads of the stored keys (rotation, new providers) from the keyring.
+KEYS_REFRESH = 60.0
 
 
 class _FlowState:
@@ -145,6 +147,7 @@ class RedactProxy:
         self.credentials = CredentialPolicy([], lambda provider: None)
         self.key_hosts: tuple[str, ...] = ()
         self.stored_keys: list[str] = []
+        self._keys_loaded = 0.0
 
     # --- options and lifecycle ---------------------------------------------------------
 
@@ -221,6 +224,7 @@ class RedactProxy:
         from redactproxy.keys import KeyStore
 
         store = KeyStore()
+        self._keys_loaded = time.monotonic()
         try:
             stored = store.list()
             values = store.stored_key_values()
@@ -355,6 +359,8 @@ class RedactProxy:
                 raise RefusedRequest("WebSocket APIs (such as realtime sessions) cannot be "
                                      "scanned by redactproxy yet, so the connection was refused",
                                      status=403, code="unscannable_websocket")
+            if time.monotonic() - self._keys_loaded > KEYS_REFRESH:
+                self._load_keys()  # keys set, rotated or deleted while we run
             swap = self.credentials.apply(host, flow.request.headers, flow.request.query)
             if swap.outcome is Outcome.REFUSED and swap.code == "standin_unknown":
                 self._load_keys()  # a provider stored since start-up: look again, once
