@@ -8,6 +8,7 @@ again with a sync flush so every event still reaches the client at once.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from typing import Protocol
 
 import brotli
@@ -15,7 +16,6 @@ import zstandard
 
 __all__ = ["StreamCodec", "decoder_for", "encoder_for", "SUPPORTED"]
 
-SUPPORTED = ("gzip", "deflate", "br", "zstd", "identity", "")
 
 
 class StreamCodec(Protocol):
@@ -108,36 +108,32 @@ class _ZstdEncoder:
         return self._c.flush(zstandard.COMPRESSOBJ_FLUSH_FINISH)
 
 
-def _norm(encoding: str) -> str:
-    enc = encoding.strip().lower()
-    if enc not in SUPPORTED:
-        raise ValueError(f"unsupported content-encoding {encoding!r}")
-    return enc
+_GZIP, _DEFLATE = 16 + zlib.MAX_WBITS, zlib.MAX_WBITS
+
+#: Content-Encoding -> (decoder factory, encoder factory): the one table of what we speak.
+_CODECS: dict[str, tuple[Callable[[], StreamCodec], Callable[[], StreamCodec]]] = {
+    "gzip": (lambda: _ZlibDecoder(_GZIP), lambda: _ZlibEncoder(_GZIP)),
+    "deflate": (lambda: _ZlibDecoder(_DEFLATE), lambda: _ZlibEncoder(_DEFLATE)),
+    "br": (_BrotliDecoder, _BrotliEncoder),
+    "zstd": (_ZstdDecoder, _ZstdEncoder),
+    "identity": (_Identity, _Identity),
+    "": (_Identity, _Identity),
+}
+SUPPORTED = tuple(_CODECS)
+
+
+def _codecs(encoding: str) -> tuple[Callable[[], StreamCodec], Callable[[], StreamCodec]]:
+    try:
+        return _CODECS[encoding.strip().lower()]
+    except KeyError:
+        raise ValueError(f"unsupported content-encoding {encoding!r}") from None
 
 
 def decoder_for(encoding: str) -> StreamCodec:
     """Return an incremental decoder for a ``Content-Encoding`` value."""
-    enc = _norm(encoding)
-    if enc == "gzip":
-        return _ZlibDecoder(16 + zlib.MAX_WBITS)
-    if enc == "deflate":
-        return _ZlibDecoder(zlib.MAX_WBITS)
-    if enc == "br":
-        return _BrotliDecoder()
-    if enc == "zstd":
-        return _ZstdDecoder()
-    return _Identity()
+    return _codecs(encoding)[0]()
 
 
 def encoder_for(encoding: str) -> StreamCodec:
     """Return an incremental encoder (flushing per piece) for a ``Content-Encoding`` value."""
-    enc = _norm(encoding)
-    if enc == "gzip":
-        return _ZlibEncoder(16 + zlib.MAX_WBITS)
-    if enc == "deflate":
-        return _ZlibEncoder(zlib.MAX_WBITS)
-    if enc == "br":
-        return _BrotliEncoder()
-    if enc == "zstd":
-        return _ZstdEncoder()
-    return _Identity()
+    return _codecs(encoding)[1]()
