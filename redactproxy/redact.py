@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from redactproxy.detect.base import Finding
+from redactproxy.detect.patterns import resolve_overlaps
 from redactproxy.errors import RefusedRequest
 from redactproxy.jsonsplice import Path, iter_strings, splice
 from redactproxy.protocols.targets import Target, field_name, request_targets
@@ -36,19 +37,11 @@ class Applied:
 
 
 def select(findings: Sequence[Finding]) -> list[Finding]:
-    """Drop ``allow`` findings and resolve overlaps: earliest first, then longest, then score.
+    """Drop ``allow`` findings and keep a non-overlapping set (longest, then surest first).
 
-    Returns non-overlapping findings sorted by start.
+    Returns findings sorted by start; the same rule the detectors resolve overlaps with.
     """
-    ordered = sorted((f for f in findings if f.action != "allow"),
-                     key=lambda f: (f.start, -(f.end - f.start), -f.score))
-    out: list[Finding] = []
-    end = -1
-    for f in ordered:
-        if f.start >= end:
-            out.append(f)
-            end = f.end
-    return out
+    return resolve_overlaps(f for f in findings if f.action != "allow")
 
 
 def redact_text(text: str, findings: Sequence[Finding], assign: Placeholderer,
