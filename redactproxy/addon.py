@@ -43,7 +43,7 @@ from redactproxy.hosts import host_matches, is_ai_host, provider_for_host
 from redactproxy.jsonsplice import loads
 from redactproxy.masking import context_snippet, mask_value, value_hash
 from redactproxy.projects import ProjectSet
-from redactproxy.protocols.answers import StreamRewriter, restore_json
+from redactproxy.protocols.answers import StreamRewriter, asks_for_json, restore_json
 from redactproxy.protocols.apis import Api, gemini_model, identify
 from redactproxy.protocols.errors import error_body, error_headers
 from redactproxy.protocols.meta import Meta
@@ -70,8 +70,8 @@ KEYS_REFRESH = 60.0
 class _FlowState:
     """What the addon remembers about one intercepted flow (in ``flow.metadata``)."""
 
-    __slots__ = ("_answer", "api", "lookup", "meta", "record", "rewriter", "scope",
-                 "server_state")
+    __slots__ = ("_answer", "api", "json_text", "lookup", "meta", "record", "rewriter",
+                 "scope", "server_state")
     ANSWER_LIMIT = 1 << 20
 
     def __init__(self, api: Api, record: RequestRecord, scope: str,
@@ -83,6 +83,7 @@ class _FlowState:
         self.meta = Meta()
         self.rewriter: StreamRewriter | None = None
         self.server_state = False
+        self.json_text = False
         self._answer: list[str] = []
 
     def keep_answer(self, text: str) -> None:
@@ -471,6 +472,7 @@ class RedactProxy:
         if isinstance(doc, dict) and isinstance(doc.get("model"), str):
             record.model_requested = doc["model"]
         state.server_state = isinstance(doc, dict) and bool(doc.get("previous_response_id"))
+        state.json_text = asks_for_json(doc)
         redaction = BodyRedaction(text, doc, state.api.name)
         texts = redaction.texts()
         if not texts:
@@ -523,7 +525,8 @@ class RedactProxy:
             log.warning("unsupported content-encoding %r on a stream; not restored", encoding)
             return
         state.record.streamed = True
-        state.rewriter = StreamRewriter(state.api.name, state.lookup, state.meta.update)
+        state.rewriter = StreamRewriter(state.api.name, state.lookup, state.meta.update,
+                                        json_text=state.json_text)
         started = time.time()
 
         def on_first() -> None:

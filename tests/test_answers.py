@@ -504,3 +504,23 @@ def test_gemini_thought_text_stays_in_thought_parts():
     out = rewrite("gemini", stream, [])
     got, _ = accumulate("gemini", out)
     assert got == {("text", 0, True): "compare a <", ("text", 0, False): "b Zoë Ångström."}
+
+
+def test_structured_output_stream_restores_json_escaped_values() -> None:
+    from redactproxy.protocols.answers import StreamRewriter, asks_for_json
+
+    value = 'Ann "Q" O\\Neil'
+    lookup = {"<PERSON_1>": value}.get
+    text = '{"name": "<PERSON_1>"}'
+    events = b"".join(
+        b"data: " + json.dumps({"choices": [{"index": 0, "delta": {"content": text[i:i + 4]},
+                                             "finish_reason": None}]}).encode() + b"\n\n"
+        for i in range(0, len(text), 4)) + b"data: [DONE]\n\n"
+    doc = {"model": "m", "response_format": {"type": "json_object"}, "messages": []}
+    assert asks_for_json(doc) and not asks_for_json({"model": "m", "messages": []})
+    rw = StreamRewriter("openai-chat", lookup, json_text=True)
+    out = rw.feed(events) + rw.finish()
+    got = "".join(json.loads(line[6:])["choices"][0]["delta"].get("content", "")
+                  for line in out.decode().splitlines()
+                  if line.startswith("data: {"))
+    assert json.loads(got) == {"name": value}

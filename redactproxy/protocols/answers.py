@@ -20,7 +20,7 @@ from redactproxy.protocols.targets import is_signed_block
 from redactproxy.restore import Lookup, StreamRestorer, json_escape, restore_text
 from redactproxy.sse import SSEEvent, SSEParser
 
-__all__ = ["StreamRewriter", "restore_json"]
+__all__ = ["StreamRewriter", "asks_for_json", "restore_json"]
 
 Channel = tuple[Any, ...]
 _ALL: Channel = ()
@@ -86,6 +86,24 @@ def restore_json(raw: str, lookup: Lookup) -> tuple[str, int]:
     changes: dict[Path, str] = {}
     count = _restore_strings(doc, (), lookup, changes)
     return (splice(raw, doc, changes), count) if count else (raw, 0)
+
+
+def asks_for_json(doc: Any) -> bool:
+    """True if a request asks for JSON output (OpenAI chat and Responses, Gemini)."""
+    if not isinstance(doc, dict):
+        return False
+    fmt = doc.get("response_format")
+    if isinstance(fmt, dict) and fmt.get("type") in ("json_object", "json_schema"):
+        return True
+    text = doc.get("text")
+    fmt = text.get("format") if isinstance(text, dict) else None
+    if isinstance(fmt, dict) and fmt.get("type") in ("json_object", "json_schema"):
+        return True
+    config = doc.get("generationConfig") or doc.get("generation_config")
+    if isinstance(config, dict):
+        mime = config.get("responseMimeType") or config.get("response_mime_type")
+        return mime == "application/json"
+    return False
 
 
 @dataclass(slots=True)
@@ -212,13 +230,17 @@ class StreamRewriter:
         api: ``Api.name`` of the request.
         lookup: Placeholder to value for the request's project.
         on_event: Called with each parsed JSON event (for model and usage reporting).
+        json_text: The request asked for JSON output (structured output): restored values
+            are JSON-escaped in the answer text too, so it stays valid JSON.
 
     Events that need no change are passed on as their original bytes.
     """
 
     def __init__(self, api: str, lookup: Lookup,
-                 on_event: Callable[[Any], None] | None = None) -> None:
+                 on_event: Callable[[Any], None] | None = None, *,
+                 json_text: bool = False) -> None:
         self.api = api
+        self._json_text = json_text
         self._lookup = lookup
         self._on_event = on_event
         self._slots = _SLOTS.get(api)
@@ -288,7 +310,7 @@ class StreamRewriter:
         changes: dict[Path, str] = {}
         fed: set[Channel] = set()
         for slot in slots:
-            r = self._restorer(slot.channel, slot.escape)
+            r = self._restorer(slot.channel, slot.escape or self._json_text)
             self._templates[slot.channel] = obj
             text = _get(obj, slot.path)
             new = r.feed(text)
