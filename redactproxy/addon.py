@@ -20,7 +20,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from mitmproxy import ctx, exceptions, http, tls
 from mitmproxy.addonmanager import Loader
@@ -149,6 +149,7 @@ class RedactProxy:
         self.key_hosts: tuple[str, ...] = ()
         self.stored_keys: list[str] = []
         self._keys_loaded = 0.0
+        self.store_error: str | None = None
 
     # --- options and lifecycle ---------------------------------------------------------
 
@@ -356,6 +357,9 @@ class RedactProxy:
             state = _FlowState(api, record, scope, self._lookup(scope))
             flow.metadata[META] = state
             self._check_blocked(flow, cfg)
+            if self.store_error is not None and not self._store_recovered():
+                raise StoreError(f"audit store unavailable ({self.store_error}); requests are "
+                                 "refused until it can record them again")
             if flow.request.headers.get("upgrade", "").lower() == "websocket":
                 raise RefusedRequest("WebSocket APIs (such as realtime sessions) cannot be "
                                      "scanned by redactproxy yet, so the connection was refused",
@@ -392,7 +396,7 @@ class RedactProxy:
                 f"rule file error: {e}", status=500, code="config_error"))
         except StoreError as e:
             self._refuse(flow, api, record, RefusedRequest(
-                f"vault error: {e}", status=500, code="store_error"))
+                f"store error: {e}", status=500, code="store_error"))
         except Exception as e:  # noqa: BLE001 - fail closed, never forward unscanned
             log.exception("redaction failed")
             self._refuse(flow, api, record, RefusedRequest(
@@ -401,6 +405,18 @@ class RedactProxy:
         else:
             record.verdict = "passed"
         self._emit("record_started", record)
+
+    def _store_recovered(self) -> bool:
+        """Ask the evidence store whether it works again (a cheap write-free check)."""
+        for sink in self.sinks:
+            if isinstance(sink, _Evidence):
+                try:
+                    sink.check()
+                except StoreError as e:
+                    self.store_error = str(e)
+                    return False
+        self.store_error = None
+        return True
 
     def _egress(self, flow: http.HTTPFlow, pid: str | None) -> None:
         """An AI-shaped request to a host we do not intercept: flag it, or refuse it."""
@@ -612,8 +628,23 @@ class RedactProxy:
         for sink in self.sinks:
             try:
                 getattr(sink, event)(record)
+            except StoreError as e:
+                # The evidence store failed: refuse further AI traffic until it works again
+                # (checked at each request), rather than let requests go unrecorded.
+                self.store_error = str(e)
+                log.error("audit store failed: %s", e)
             except Exception:  # noqa: BLE001 - a broken view must not break the proxy
                 log.exception("record sink %r failed", sink)
+            else:
+                if event == "record_finished" and isinstance(sink, _Evidence):
+                    self.store_error = None
+
+
+@runtime_checkable
+class _Evidence(Protocol):
+    """A sink that keeps evidence (the audit store): its failures stop traffic."""
+
+    def check(self) -> None: ...
 
 
 def _proxy_user(header: str) -> str | None:

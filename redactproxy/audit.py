@@ -303,6 +303,23 @@ class AuditStore:
             yield t, r[0], r[1], r[2], dict(zip(_TABLES[t], r[3:], strict=True))
             pending[t] = cursors[t].fetchone()
 
+    def check(self) -> None:
+        """Raise ``StoreError`` unless the store can take a row now (tables there, writable).
+
+        The proxy calls this after an append failed, before it lets traffic through again.
+        """
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._db.execute("SELECT head, rows FROM chain WHERE id = 1").fetchone()
+                    self._db.execute("SELECT 1 FROM requests LIMIT 1").fetchone()
+                    self._db.execute("SELECT 1 FROM findings LIMIT 1").fetchone()
+                finally:
+                    self._db.execute("ROLLBACK")
+            except sqlite3.Error as e:
+                raise StoreError(f"audit store {self.path}: {e}") from e
+
     def verify(self) -> VerifyResult:
         """Recompute the chain and name the first row that was altered or removed.
 

@@ -204,3 +204,29 @@ def test_gateway_mode_anthropic_stream(proxy_factory, upstream: FakeUpstream) ->
         text = "".join(stream.text_stream)
     assert text == f"Echo: gw {EMAIL} {GITHUB}"
     assert_absent(upstream.last().body, (EMAIL, GITHUB))
+
+
+def test_audit_store_failure_stops_traffic_until_it_recovers(proxy_factory,
+                                                             upstream: FakeUpstream) -> None:
+    import sqlite3
+
+    pp = proxy_factory()
+    db = pp.home / "audit.sqlite3"
+    with pp.client() as c:
+        assert c.post(CHAT, json=_chat(f"one {EMAIL}")).status_code == 200
+        con = sqlite3.connect(db)
+        con.execute("ALTER TABLE findings RENAME TO findings_gone")
+        con.commit()
+        # This request is answered, but it cannot be recorded ...
+        assert c.post(CHAT, json=_chat(f"two {EMAIL}")).status_code == 200
+        sent = len(upstream.requests)
+        # ... so the next one is refused, and never reaches the upstream.
+        r = c.post(CHAT, json=_chat(f"three {EMAIL}"))
+        assert r.status_code == 500
+        assert "audit store unavailable" in r.json()["error"]["message"]
+        assert len(upstream.requests) == sent
+        con.execute("ALTER TABLE findings_gone RENAME TO findings")
+        con.commit()
+        con.close()
+        assert c.post(CHAT, json=_chat(f"four {EMAIL}")).status_code == 200
+    assert any("audit store failed" in line for line in pp.lines)
