@@ -119,10 +119,6 @@ class ProjectSet:
         with self._lock:
             self._configs.clear()
 
-    def all_hosts(self) -> set[str]:
-        """Extra AI hosts named by any loaded project."""
-        return {h for c in self._configs.values() for h in c.hosts}
-
     def loaded(self) -> list[ProjectConfig]:
         """Configurations loaded so far."""
         return list(self._configs.values())

@@ -86,11 +86,12 @@ class FindingsCache:
 
     def get(self, spec_key: str, text: str) -> list[Finding] | None:
         """Cached findings for ``text``, or None."""
-        item = self._data.get((spec_key, self._digest(text)))
+        key = (spec_key, self._digest(text))
+        item = self._data.get(key)
         if item is None:
             self.misses += 1
             return None
-        self._data.move_to_end((spec_key, self._digest(text)))
+        self._data.move_to_end(key)
         self.hits += 1
         return item[1]
 
