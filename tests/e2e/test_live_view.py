@@ -353,7 +353,8 @@ def test_header_follows_the_detector_and_persistent_vault(live: TmuxProxy) -> No
         DOCS.write_text(_doc_capture(screen) + "\n", encoding="utf-8")
 
 
-def test_burst_and_long_stream_keep_the_view_responsive(live: TmuxProxy) -> None:
+def test_burst_and_long_stream_keep_the_view_responsive(live: TmuxProxy,
+                                                         fake_upstream: FakeUpstream) -> None:
     tp = live
     tp.wait_for("detector ready", timeout=120)
     oa = tp.openai()
@@ -363,7 +364,8 @@ def test_burst_and_long_stream_keep_the_view_responsive(live: TmuxProxy) -> None
         t0 = time.monotonic()
         s = oa.chat.completions.create(  # type: ignore[attr-defined]
             model="gpt-4o", stream=True, messages=_chat(f"long answer for {EMAIL}"),
-            extra_headers={"x-fake-reply": long_reply, "x-fake-event-delay": "0.005"})
+            extra_headers={"x-fake-reply": long_reply, "x-fake-event-delay": "0.005",
+                           "x-fake-hold-last": "1"})
         for _ in s:
             pass
         return time.monotonic() - t0
@@ -377,15 +379,19 @@ def test_burst_and_long_stream_keep_the_view_responsive(live: TmuxProxy) -> None
 
     with ThreadPoolExecutor(12) as pool:
         long_one = pool.submit(stream)
-        # The long stream is still running while the burst shows up on the screen.
-        t0 = time.monotonic()
-        list(pool.map(one, range(50)))
-        screen = tp.wait_for("requests 51 ", timeout=15)
-        burst_shown = time.monotonic() - t0
-        assert not long_one.done(), "the stream ended before the burst: make it longer"
+        # The long stream is still running (its last event is held back by the upstream
+        # until released) while the burst shows up on the screen.
+        try:
+            t0 = time.monotonic()
+            list(pool.map(one, range(50)))
+            screen = tp.wait_for("requests 51 ", timeout=15)
+            burst_shown = time.monotonic() - t0
+            assert not long_one.done(), "the stream ended before the burst"
+        finally:
+            fake_upstream.release.set()
         took = long_one.result(timeout=120)
     assert burst_shown < 15 and took < 60
-    screen = tp.wait_screen(lambda s: bool(re.search(r" yes +\d+ +\d{1,2},\d{3} ", s)),
+    screen = tp.wait_screen(lambda s: bool(re.search(r" yes +[\d,]+ +\d{1,3}(,\d{3})+ ", s)),
                             "the long stream's row finished", timeout=15)
     lines = screen.splitlines()
     assert len(lines) <= HEIGHT

@@ -262,6 +262,8 @@ class _Handler(BaseHTTPRequestHandler):
         for i, frame in enumerate(frames):
             if i and knobs.event_delay > 0:
                 time.sleep(knobs.event_delay)
+            if knobs.hold_last and i == len(frames) - 1:
+                self.server.owner.release.wait(timeout=120)
             data = frame
             if compressor is not None:
                 data = compressor.compress(frame) + compressor.flush(zlib.Z_SYNC_FLUSH)
@@ -321,6 +323,8 @@ class FakeUpstream:
         self.errors: list[str] = []
         self.good_signatures = 0
         self.bad_signatures = 0
+        #: Streams asked with ``x-fake-hold-last: 1`` send their last frame only once set.
+        self.release = threading.Event()
         self.reset()
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -384,6 +388,7 @@ class FakeUpstream:
     def reset(self) -> None:
         """clear() and put every knob back to its constructor default."""
         self.clear()
+        self.release.clear()
         self.event_delay: float = float(self._defaults["event_delay"])
         self.chunk_chars: int = int(self._defaults["chunk_chars"])
         self.split_every: int = int(self._defaults["split_every"])

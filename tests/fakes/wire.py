@@ -120,6 +120,7 @@ class Knobs:
     reply_text: str | None = None
     thinking: bool = False
     reject_bad_signatures: bool = True
+    hold_last: bool = False
 
     def apply_headers(self, headers: Mapping[str, str]) -> Knobs:
         """Return a copy with the request's ``x-fake-*`` headers applied."""
@@ -143,6 +144,7 @@ class Knobs:
             k.reply_text = unquote(headers["x-fake-reply"])
         if headers.get("x-fake-thinking") == "1":
             k.thinking = True
+        k.hold_last = headers.get("x-fake-hold-last") == "1"
         return k
 
     def usage(self, body_len: int, reply: str) -> tuple[int, int]:
