@@ -17,6 +17,7 @@ from typing import Any
 import regex
 
 from redactproxy.detect.base import Finding
+from redactproxy.detect.chinese import ChineseNames
 from redactproxy.detect.nlp import DEFAULT_MODEL, NER_ENTITIES, NlpDetector
 from redactproxy.detect.patterns import PatternDetector, resolve_overlaps
 from redactproxy.detect.prose import plausible_entity, prose_view
@@ -92,6 +93,7 @@ class Engine:
         self.ner_ignore = frozenset(w.casefold() for conf in policy.values()
                                     for w in conf.get("ignore", ()))
         self.known = spec.known
+        self.chinese = ChineseNames()
         self.allow = {t.casefold() for t in spec.allow_terms}
         self.deny = (regex.compile(
             r"(?<!\w)(?:" + "|".join(regex.escape(t) for t in sorted(spec.deny_terms,
@@ -109,6 +111,7 @@ class Engine:
     def analyze(self, text: str) -> list[Finding]:
         """Return the non-overlapping findings in ``text`` after policy."""
         found = self.patterns.analyze(text)
+        found += self.chinese.analyze(text)
         if self.known is not None:
             found += self.known.analyze(text)
         if self.deny is not None:

@@ -20,6 +20,7 @@ __all__ = [
     "VALIDATORS",
     "Validator",
     "basic_auth",
+    "cn_landline",
     "cn_resident_id",
     "cn_uscc",
     "credential_value",
@@ -198,11 +199,30 @@ def credential_value(value: str) -> bool:
     return not _SNAKE_WORD.match(v)
 
 
+def cn_landline(value: str) -> bool:
+    """Chinese landline: area code plus a 7-8 digit local number, not one repeated digit.
+
+    Area codes are 3 digits after the trunk 0 for Beijing (010) and the 02x cities, else 4;
+    the local number is 8 digits after a 3-digit code and 7 or 8 after a 4-digit one.
+    """
+    digits = _digits(value.split("转")[0])
+    if digits.startswith("0086"):
+        digits = "0" + digits[4:]
+    elif digits.startswith("86") and value.lstrip().startswith("+"):
+        digits = "0" + digits[2:]
+    if len(set(digits[-7:])) == 1:
+        return False
+    if digits[:3] == "010" or digits[:2] == "02":
+        return len(digits) == 11
+    return len(digits) in (11, 12)
+
+
 VALIDATORS: dict[str, Validator] = {
     "luhn": luhn,
     "iban": iban,
     "cn_resident_id": cn_resident_id,
     "cn_uscc": cn_uscc,
+    "cn_landline": cn_landline,
     "jwt": jwt,
     "us_ssn": us_ssn,
     "us_itin": us_itin,
