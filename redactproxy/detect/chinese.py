@@ -18,9 +18,10 @@ is found in three steps on each run of Chinese characters:
    characters must be ones real names use (counted from jieba's own ``nr`` entries) and a
    short list of known everyday words is refused outright.
 
-The dictionary (~350k words) is loaded once per process, on first use or by ``warm()`` on a
-background thread, never at import; jieba's cache file goes to ``REDACTPROXY_HOME/cache``
-and its log lines are silenced. Text without Chinese characters costs one regex search.
+The dictionary (~350k words) is loaded once per process, on the first text with Chinese
+characters (in the detection worker, off the event loop), never at import; jieba's cache
+file goes to ``REDACTPROXY_HOME/cache`` and its log lines are silenced. Text without Chinese
+characters costs one regex search.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import regex
 
 from redactproxy.detect.base import Finding
 
-__all__ = ["ChineseNames", "has_cjk", "warm"]
+__all__ = ["ChineseNames", "has_cjk"]
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RE = regex.compile(f"[{_CJK}]")
@@ -195,13 +196,6 @@ def _dictionary() -> _Dictionary:
         if _DICT is None:
             _DICT = _Dictionary()
         return _DICT
-
-
-def warm() -> None:
-    """Load the dictionary on a background thread (once per process), so the first Chinese
-    text does not wait for it."""
-    if _DICT is None:
-        threading.Thread(target=_dictionary, name="jieba-load", daemon=True).start()
 
 
 def _surname_len(word: str) -> int:

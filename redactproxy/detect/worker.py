@@ -25,7 +25,6 @@ from concurrent.futures import Future
 from multiprocessing.connection import Connection
 from typing import Any
 
-from redactproxy.detect import chinese
 from redactproxy.detect.base import Finding
 from redactproxy.detect.engine import DetectorSpec, Engine
 from redactproxy.errors import DetectorError, DetectorUnavailable
@@ -48,7 +47,6 @@ def _child(conn: Connection, warm_spec: DetectorSpec | None) -> None:
     try:
         if warm_spec is not None:
             engines[warm_spec.key()] = Engine(warm_spec, nlp_cache)
-            chinese.warm()  # jieba's dictionary loads on a thread, before Chinese text arrives
         conn.send(("ready", None, None))
     except Exception as e:  # noqa: BLE001 - reported to the parent, which refuses requests
         conn.send(("failed", None, f"{type(e).__name__}: {e}"))
