@@ -146,13 +146,59 @@ def _word_end(text: str, pos: int, limit: int) -> int:
     return pos
 
 
+# What the context around a finding never shows in clear, because detection may have missed
+# it there: quoted strings (values in code and data), runs of CJK text (names glued to their
+# sentence), and words holding a capital or a digit (names, numbers, identifiers).
+_QUOTED = re.compile(r"\"[^\"\n]*\"|(?<!\w)'[^'\n]*'(?!\w)|`[^`\n]*`|\u201c[^\u201d\n]*\u201d"
+                     r"|\u2018[^\u2019\n]*\u2019|\u300c[^\u300d\n]*\u300d|\u300e[^\u300f\n]*\u300f")
+_CJK_RUN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+_MARKED_WORD = re.compile(r"\w*(?:[^\W\d_a-z]|\d)\w*")
+
+
+def _shaded(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Spans in ``text[lo:hi]`` that may hold an undetected value: quoted strings' contents
+    (paired from the start of the line, so a window edge cannot mis-pair them), CJK runs and
+    words with a capital or a digit."""
+    line = text.rfind("\n", max(0, lo - 2000), lo) + 1
+    out = [(m.start() + 1, m.end() - 1) for m in _QUOTED.finditer(text, line, hi + 2000)
+           if m.end() - 1 > lo and m.start() + 1 < hi]
+    out += [m.span() for m in _CJK_RUN.finditer(text, lo, hi)]
+    out += [m.span() for m in _MARKED_WORD.finditer(text, lo, hi)]
+    return out
+
+
+def _shade(text: str, a: int, b: int, shaded: list[tuple[int, int]]) -> str:
+    """``text[a:b]`` cleaned, with every shaded character replaced (one mask per run)."""
+    hidden = bytearray(b - a)
+    for s, e in shaded:
+        for k in range(max(s, a), min(e, b)):
+            hidden[k - a] = 1
+    out: list[str] = []
+    k = a
+    while k < b:
+        if hidden[k - a]:
+            while k < b and hidden[k - a]:
+                k += 1
+            out.append(MASK)
+        else:
+            e = k
+            while e < b and not hidden[e - a]:
+                e += 1
+            out.append(_clean(text[k:e]))
+            k = e
+    return "".join(out)
+
+
 def context_snippet(text: str, start: int, end: int, width: int = 30, *,
                     entity: str = "", others: Sequence[SpanLike] = ()) -> str:
     """Return a few words around ``text[start:end]`` with every sensitive span masked.
 
     The span itself is shown by its masked form; ``others`` (the other findings in the same
     text) are masked too wherever they fall in the window, and a window edge that would cut
-    one of them is moved so that no part of it shows raw.
+    one of them is moved so that no part of it shows raw. Around them the context shows only
+    what cannot be a value detection missed: lower-case words, spaces and punctuation. Quoted
+    strings, runs of Chinese/Japanese/Korean text and words holding a capital or a digit
+    become ``•••`` too (a name next to a finding is shown masked whether or not it was found).
 
     Args:
         text: The text the span was found in.
@@ -185,14 +231,15 @@ def context_snippet(text: str, start: int, end: int, width: int = 30, *,
             groups[-1].append(s)
         else:
             groups.append([s])
+    shaded = _shaded(text, lo, hi)
     out: list[str] = []
     pos = lo
     for g in groups:
         g_start, g_end = max(g[0][0], lo), max(x[1] for x in g)
-        out.append(_clean(text[pos:g_start]))
+        out.append(_shade(text, pos, g_start, shaded))
         out.append(mask_value(text[g_start:g_end], g[0][2]) if len(g) == 1 else MASK)
         pos = max(pos, g_end)
-    out.append(_clean(text[pos:hi]))
+    out.append(_shade(text, pos, hi, shaded))
     body = "".join(out).strip()
     return f"{'…' if lo > 0 else ''}{body}{'…' if hi < len(text) else ''}"
 

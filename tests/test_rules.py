@@ -56,8 +56,8 @@ BAD = [
     ("pattern = 'demo_[a-z'", "pattern: invalid regex (unterminated character set at "
      "position 9); the rule cannot run"),
     ("pattern = 'x'\nvalidator = 'nope'", "validator: unknown validator 'nope'; known: "
-     "basic_auth, cn_landline, cn_resident_id, cn_uscc, credential_value, iban, ipv4, ipv6, jwt, luhn, "
-     "phone, us_itin, us_ssn"),
+     "basic_auth, cn_landline, cn_resident_id, cn_uscc, credential_value, iban, ipv4, ipv6, "
+     "jwt, luhn, phone, us_itin, us_ssn"),
     ("pattern = 'x'\naction = 'drop'", "action: 'drop' is not one of redact, mask, block, "
      "allow; the rule would not know what to do with a finding"),
     ("keywords = ['x']", "pattern: missing; the rule cannot run without it"),

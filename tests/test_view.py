@@ -148,7 +148,7 @@ def test_findings_show_masked_context_and_placeholders() -> None:
     out = render(view, console)
     assert "latest findings" in out
     assert "please contact •••67 before the review" in out
-    assert "export OPENAI_API_KEY=sk-p•••a3F then run the tests" in out
+    assert "export •••=sk-p•••a3F then run the tests" in out
     assert "<PHONE_NUMBER_1>" in out and "messages[1].content" in out
 
 

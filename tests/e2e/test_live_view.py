@@ -245,7 +245,7 @@ def test_live_view_shows_traffic_masked(live_no_keyring: TmuxProxy) -> None:
     assert "EMAIL_ADDRESS×1 PHONE_NUMBER×1" in pii and "1,204/" in pii
     findings = screen[screen.index("latest findings"):screen.index("alerts\n")]
     assert re.search(r"GITHUB_TOKEN +secrets\.github-pat +<GITHUB_TOKEN_1> .*"
-                     r"CI fails with token ghp_•••Er6; why\?", findings), findings
+                     r"••• fails with token ghp_•••Er6; why\?", findings), findings
     assert re.search(r"PHONE_NUMBER +pii\.phone-us +<PHONE_NUMBER_1> .*call •••43 ", findings)
     assert re.search(r"EMAIL_ADDRESS +pii\.email +<EMAIL_ADDRESS_1> .*"
                      r"Please email j•••@e•••\.org and call •••43", findings)
