@@ -1,7 +1,8 @@
 """The fake upstream in its own process, so the benchmark client never shares a GIL with it.
 
 Usage: ``python benchmarks/_upstream.py DIR``. Prints ``PORT CA_PATH`` once listening, then
-answers one command per stdin line: ``last`` prints the last request body (JSON, one line).
+answers one command per stdin line: ``last`` prints the last request body (JSON, one line),
+``bodies`` every body received since the last ``clear`` (a JSON list), ``clear`` forgets them.
 Exits when stdin closes.
 """
 
@@ -28,6 +29,10 @@ def main() -> None:
                 body = up.last().body.decode("utf-8", "replace") if up.requests else ""
                 print(json.dumps(body), flush=True)
                 up.clear()
+            elif line.strip() == "bodies":  # every body since the last clear, then clear
+                bodies = [r.body.decode("utf-8", "replace") for r in up.requests]
+                up.clear()
+                print(json.dumps(bodies), flush=True)
             elif line.strip() == "clear":
                 up.clear()
                 print("ok", flush=True)

@@ -24,6 +24,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from mitmproxy import ctx, exceptions, http, tls
 from mitmproxy.addonmanager import Loader
+from mitmproxy.proxy.mode_specs import ReverseMode
 
 from redactproxy.codecs import decoder_for, encoder_for
 from redactproxy.config import ProjectConfig
@@ -134,8 +135,11 @@ class RedactProxy:
     """Redact requests to AI APIs and restore their answers."""
 
     def __init__(self, sinks: Sequence[RecordSink] = (), *,
-                 on_ready: Callable[[RedactProxy], None] | None = None) -> None:
+                 on_ready: Callable[[RedactProxy], None] | None = None,
+                 vault: Any = None, vault_key: bytes | None = None) -> None:
         self.sinks: list[RecordSink] = list(sinks)
+        # A shared vault (PostgreSQL, ``redactproxy.stores``) and its key, opened by `start`.
+        self._shared_vault, self._shared_key = vault, vault_key
         self.on_ready = on_ready
         self.projects: ProjectSet | None = None
         self.worker: DetectorWorker | None = None
@@ -200,6 +204,12 @@ class RedactProxy:
         from redactproxy.home import home_dir
         from redactproxy.keys import KeyStore
 
+        if self._shared_vault is not None:
+            self.vault = self._shared_vault
+            self._load_keys()
+            assert self._shared_key is not None
+            self._hash_key = hashlib.sha256(b"redactproxy-audit" + self._shared_key).digest()
+            return
         try:
             key = KeyStore().vault_key() if persist else None
         except StoreError as e:
@@ -295,6 +305,8 @@ class RedactProxy:
         self._client_project.pop(client.id, None)
 
     def tls_clienthello(self, data: tls.ClientHelloData) -> None:
+        if isinstance(data.context.client.proxy_mode, ReverseMode):
+            return  # a gateway's own TLS (--tls-cert): its requests are checked per request
         host = data.client_hello.sni or (data.context.server.address or ("",))[0]
         if not self._intercepts(host, self._project_of(data.context.client.id)):
             data.ignore_connection = True
@@ -349,7 +361,8 @@ class RedactProxy:
                                path=flow.request.path.split("?", 1)[0], api=api.name,
                                provider=provider.name if provider else None,
                                client=f"{flow.client_conn.peername[0]}"
-                               if flow.client_conn.peername else "")
+                               if flow.client_conn.peername else "",
+                               developer=flow.metadata.get("redactproxy_developer"))
         try:
             cfg = self._config(pid)
             record.project = cfg.name

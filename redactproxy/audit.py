@@ -22,7 +22,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,17 +35,21 @@ from redactproxy.records import RequestRecord
 __all__ = [
     "FILE_NAME",
     "GENESIS",
+    "STORED_COLUMNS",
     "AuditStore",
     "StoredRequest",
     "VerifyResult",
     "default_path",
+    "request_values",
     "row_hash",
+    "row_values",
+    "verify_chain",
 ]
 
 FILE_NAME = "audit.sqlite3"
 #: ``prev_hash`` of the first row.
 GENESIS = "0" * 64
-_SCHEMA_VERSION = 1
+_SCHEMA_VERSION = 2
 
 # Columns hashed for each table, in storage order (row_id, prev_hash, row_hash come first).
 REQUEST_COLUMNS: tuple[str, ...] = (
@@ -58,7 +62,11 @@ FINDING_COLUMNS: tuple[str, ...] = (
     "request_row", "request_id", "entity", "rule", "action", "placeholder", "value_hash",
     "field",
 )
-_TABLES = {"requests": REQUEST_COLUMNS, "findings": FINDING_COLUMNS}
+#: Request columns added later: hashed only when set, so rows written before still verify.
+OPTIONAL_REQUEST_COLUMNS: tuple[str, ...] = ("developer",)
+#: Columns stored per table (hashed ones, then optional ones), in the order rows are read.
+STORED_COLUMNS = {"requests": REQUEST_COLUMNS + OPTIONAL_REQUEST_COLUMNS,
+                  "findings": FINDING_COLUMNS}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
@@ -68,7 +76,8 @@ CREATE TABLE IF NOT EXISTS requests (
     provider TEXT, api TEXT, model_requested TEXT, model_served TEXT,
     finding_count INTEGER NOT NULL, restored INTEGER NOT NULL, streamed INTEGER NOT NULL,
     status INTEGER, ttfb_ms REAL, total_ms REAL, tokens_in INTEGER, tokens_out INTEGER,
-    request_bytes INTEGER NOT NULL, verdict TEXT NOT NULL, reason TEXT, alerts TEXT NOT NULL
+    request_bytes INTEGER NOT NULL, verdict TEXT NOT NULL, reason TEXT, alerts TEXT NOT NULL,
+    developer TEXT
 );
 CREATE INDEX IF NOT EXISTS requests_started ON requests(started);
 CREATE TABLE IF NOT EXISTS findings (
@@ -162,13 +171,26 @@ class StoredRequest:
         return [str(a) for a in alerts]
 
 
+def row_values(table: str, columns: tuple[Any, ...]) -> dict[str, Any]:
+    """The hashed values of a row read back in ``STORED_COLUMNS[table]`` column order.
+
+    Optional columns (``developer``) count only when set, as they did when written.
+    """
+    values = dict(zip(STORED_COLUMNS[table], columns, strict=True))
+    for name in OPTIONAL_REQUEST_COLUMNS if table == "requests" else ():
+        if values.get(name) is None:
+            values.pop(name, None)
+    return values
+
+
 def _opt(value: Any, kind: type) -> Any:
     """Coerce to the type SQLite hands back (REAL stays float), so hashes match on reading."""
     return None if value is None else kind(value)
 
 
-def _request_values(rec: RequestRecord) -> dict[str, Any]:
-    return {
+def request_values(rec: RequestRecord) -> dict[str, Any]:
+    """The hashed columns of a request row for ``rec`` (no value, only metadata)."""
+    values = {
         "request_id": rec.id, "started": float(rec.started), "project": rec.project,
         "client": rec.client, "method": rec.method, "host": rec.host,
         "path": safe_path(rec.path), "provider": rec.provider, "api": rec.api,
@@ -180,6 +202,65 @@ def _request_values(rec: RequestRecord) -> dict[str, Any]:
         "request_bytes": int(rec.request_bytes), "verdict": rec.verdict, "reason": rec.reason,
         "alerts": json.dumps(list(rec.alerts), ensure_ascii=False),
     }
+    if rec.developer is not None:
+        values["developer"] = rec.developer
+    return values
+
+
+def finding_values(rec: RequestRecord, request_row: int) -> list[dict[str, Any]]:
+    """The hashed columns of the finding rows of ``rec``, child rows of ``request_row``."""
+    return [{"request_row": request_row, "request_id": rec.id, "entity": f.entity,
+             "rule": f.rule, "action": f.action, "placeholder": f.placeholder,
+             "value_hash": f.value_hash, "field": f.field} for f in rec.findings]
+
+
+def verify_chain(rows: Iterable[tuple[str, int, str, str, dict[str, Any]]], chain_head: str,
+                 chain_rows: int) -> VerifyResult:
+    """Recompute a chain and name the first row altered, removed or out of order.
+
+    Args:
+        rows: ``(table, row_id, prev_hash, row_hash, values)`` of both tables by ``row_id``.
+        chain_head: The head recorded in the ``chain`` row.
+        chain_rows: The row count recorded in the ``chain`` row.
+    """
+    head, expected = GENESIS, 1
+    checked = 0
+    for table, row_id, prev, stored, values in rows:
+        if row_id != expected:
+            return VerifyResult(False, checked, expected,
+                                f"row {expected} is missing (deleted?)", head)
+        if prev != head:
+            return VerifyResult(False, checked, row_id,
+                                f"row {row_id} ({table}) does not follow row "
+                                f"{row_id - 1}: chain broken", head)
+        if row_hash(prev, table, row_id, values) != stored:
+            return VerifyResult(False, checked, row_id,
+                                f"row {row_id} ({table}) was altered: hash mismatch", head)
+        head, expected, checked = stored, expected + 1, checked + 1
+    if chain_rows > checked:
+        return VerifyResult(False, checked, checked + 1,
+                            f"row {checked + 1} is missing: the chain records "
+                            f"{chain_rows} rows, {checked} remain (deleted at the end?)",
+                            head)
+    if (chain_head, chain_rows) != (head, checked):
+        return VerifyResult(False, checked, None,
+                            "chain head does not match the last row", head)
+    return VerifyResult(True, checked, None, f"ok: {checked} rows, chain intact", head)
+
+
+def merge_by_row_id(cursors: dict[str, Iterator[tuple[Any, ...]]],
+                    ) -> Iterator[tuple[str, int, str, str, dict[str, Any]]]:
+    """Merge per-table rows ``(row_id, prev_hash, row_hash, *columns)`` into chain order."""
+    pending = {t: next(c, None) for t, c in cursors.items()}
+    while True:
+        live = [(r[0], t) for t, r in pending.items() if r is not None]
+        if not live:
+            return
+        _, t = min(live)
+        r = pending[t]
+        assert r is not None
+        yield t, r[0], r[1], r[2], row_values(t, tuple(r[3:]))
+        pending[t] = next(cursors[t], None)
 
 
 class AuditStore:
@@ -215,11 +296,14 @@ class AuditStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, _SCHEMA_VERSION):
+            if version not in (0, 1, _SCHEMA_VERSION):
                 raise StoreError(f"audit store {self.path} has schema version {version}, "
                                  f"this redactproxy reads {_SCHEMA_VERSION}")
             if version == 0:
                 self._db.executescript(_SCHEMA + f"PRAGMA user_version={_SCHEMA_VERSION};")
+            elif version == 1:  # v2 adds the developer column (unset rows hash as before)
+                self._db.executescript("ALTER TABLE requests ADD COLUMN developer TEXT; "
+                                       f"PRAGMA user_version={_SCHEMA_VERSION};")
         except sqlite3.Error as e:
             raise StoreError(f"cannot open audit store {self.path}: {e}") from e
 
@@ -246,7 +330,7 @@ class AuditStore:
         Raises:
             StoreError: if the rows cannot be written (nothing is written then).
         """
-        rows: list[tuple[str, dict[str, Any]]] = [("requests", _request_values(rec))]
+        rows: list[tuple[str, dict[str, Any]]] = [("requests", request_values(rec))]
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -254,19 +338,15 @@ class AuditStore:
                     head, count = self._db.execute(
                         "SELECT head, rows FROM chain WHERE id = 1").fetchone()
                     first = self._next_row_id()
-                    rows += [("findings", {
-                        "request_row": first, "request_id": rec.id, "entity": f.entity,
-                        "rule": f.rule, "action": f.action, "placeholder": f.placeholder,
-                        "value_hash": f.value_hash, "field": f.field,
-                    }) for f in rec.findings]
+                    rows += [("findings", v) for v in finding_values(rec, first)]
                     for offset, (table, values) in enumerate(rows):
                         row_id = first + offset
                         h = row_hash(head, table, row_id, values)
-                        cols = _TABLES[table]
+                        cols = tuple(values)
                         self._db.execute(
                             f"INSERT INTO {table} (row_id, prev_hash, row_hash, "
                             f"{', '.join(cols)}) VALUES ({', '.join('?' * (len(cols) + 3))})",
-                            (row_id, head, h, *(values[c] for c in cols)))
+                            (row_id, head, h, *values.values()))
                         head = h
                     self._db.execute("UPDATE chain SET head = ?, rows = ? WHERE id = 1",
                                      (head, count + len(rows)))
@@ -289,19 +369,11 @@ class AuditStore:
     def _rows(self) -> Iterator[tuple[str, int, str, str, dict[str, Any]]]:
         """Yield ``(table, row_id, prev_hash, row_hash, values)`` of both tables by row_id."""
         cursors = {
-            t: self._db.execute(f"SELECT row_id, prev_hash, row_hash, {', '.join(cols)} "
-                                f"FROM {t} ORDER BY row_id")
-            for t, cols in _TABLES.items()
+            t: iter(self._db.execute(f"SELECT row_id, prev_hash, row_hash, {', '.join(cols)} "
+                                     f"FROM {t} ORDER BY row_id"))
+            for t, cols in STORED_COLUMNS.items()
         }
-        pending = {t: c.fetchone() for t, c in cursors.items()}
-        while True:
-            live = [(r[0], t) for t, r in pending.items() if r is not None]
-            if not live:
-                return
-            _, t = min(live)
-            r = pending[t]
-            yield t, r[0], r[1], r[2], dict(zip(_TABLES[t], r[3:], strict=True))
-            pending[t] = cursors[t].fetchone()
+        yield from merge_by_row_id(cursors)
 
     def check(self) -> None:
         """Raise ``StoreError`` unless the store can take a row now (tables there, writable).
@@ -336,31 +408,10 @@ class AuditStore:
                 raise StoreError(f"cannot read audit store {self.path}: {e}") from e
 
     def _verify(self) -> VerifyResult:
-        head, expected = GENESIS, 1
-        checked = 0
-        for table, row_id, prev, stored, values in self._rows():
-            if row_id != expected:
-                return VerifyResult(False, checked, expected,
-                                    f"row {expected} is missing (deleted?)", head)
-            if prev != head:
-                return VerifyResult(False, checked, row_id,
-                                    f"row {row_id} ({table}) does not follow row "
-                                    f"{row_id - 1}: chain broken", head)
-            if row_hash(prev, table, row_id, values) != stored:
-                return VerifyResult(False, checked, row_id,
-                                    f"row {row_id} ({table}) was altered: hash mismatch", head)
-            head, expected, checked = stored, expected + 1, checked + 1
+        rows = list(self._rows())  # read the rows before the head: appends may follow
         chain_head, chain_rows = self._db.execute(
             "SELECT head, rows FROM chain WHERE id = 1").fetchone()
-        if chain_rows > checked:
-            return VerifyResult(False, checked, checked + 1,
-                                f"row {checked + 1} is missing: the chain records "
-                                f"{chain_rows} rows, {checked} remain (deleted at the end?)",
-                                head)
-        if (chain_head, chain_rows) != (head, checked):
-            return VerifyResult(False, checked, None,
-                                "chain head does not match the last row", head)
-        return VerifyResult(True, checked, None, f"ok: {checked} rows, chain intact", head)
+        return verify_chain(rows, chain_head, chain_rows)
 
     def requests(self, since: float | None = None, until: float | None = None,
                  project: str | None = None) -> list[StoredRequest]:
@@ -385,12 +436,11 @@ class AuditStore:
         if project is not None:
             where.append("project = ?")
             args.append(project)
-        cols = ", ".join(REQUEST_COLUMNS)
+        cols = ", ".join(STORED_COLUMNS["requests"])
         fcols = ", ".join(FINDING_COLUMNS)
         with self._lock:
             try:
-                out = [StoredRequest(r[0], r[1], r[2], dict(zip(REQUEST_COLUMNS, r[3:],
-                                                                strict=True)))
+                out = [StoredRequest(r[0], r[1], r[2], row_values("requests", tuple(r[3:])))
                        for r in self._db.execute(
                            f"SELECT row_id, prev_hash, row_hash, {cols} FROM requests "
                            f"WHERE {' AND '.join(where)} ORDER BY row_id", args)]

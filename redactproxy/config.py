@@ -8,6 +8,7 @@ Keys (a contract other tools use; extend, don't rename)::
     [[rules]]  id, entity, pattern, keywords, validator, entropy, action, examples.*
     [terms]    deny = [...], allow = [...]
     [entities.<TYPE>]  action = "redact"|"mask"|"block"|"allow", min_score = 0.6
+    [store]    url = "postgresql://..."  (user file only: where vault and audit store live)
 
 Every error is one line naming the file, the line and the key. ``ProjectConfig.stale()``
 tells the proxy when a file changed so edits apply without a restart.
@@ -32,7 +33,8 @@ __all__ = ["PROJECT_FILE", "ProjectConfig", "load_project", "user_config_path"]
 PROJECT_FILE = ".redactproxy.toml"
 _SECTIONS = {"proxy": {"hosts", "blocked_hosts", "blocked_paths", "egress"},
              "detect": {"nlp_model", "nlp", "packs"},
-             "terms": {"deny", "allow"}}
+             "terms": {"deny", "allow"},
+             "store": {"url"}}  # user file only; read by redactproxy.stores.location
 _TOP = set(_SECTIONS) | {"rules", "entities"}
 
 

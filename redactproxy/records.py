@@ -68,6 +68,7 @@ class RequestRecord:
     verdict: Verdict = "pending"
     reason: str | None = None
     alerts: list[str] = field(default_factory=list)
+    developer: str | None = None
 
     def counts(self) -> dict[str, int]:
         """Return the number of findings per entity type, in first-seen order."""

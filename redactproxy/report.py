@@ -98,6 +98,7 @@ class Report:
         by_project: Per project.
         by_host: Per host.
         by_day: Per local day, oldest first.
+        by_developer: Per developer (requests through a team gateway with tokens).
         tokens: Per host and model served (requested when no model was reported).
         alerts: ``{time, project, host, alert}`` in time order.
     """
@@ -112,6 +113,7 @@ class Report:
     by_project: dict[str, Tally] = field(default_factory=dict)
     by_host: dict[str, Tally] = field(default_factory=dict)
     by_day: dict[str, Tally] = field(default_factory=dict)
+    by_developer: dict[str, Tally] = field(default_factory=dict)
     tokens: list[TokenUse] = field(default_factory=list)
     alerts: list[dict[str, str]] = field(default_factory=list)
 
@@ -148,6 +150,10 @@ def build_report(rows: Iterable[StoredRequest], *, since: float | None = None,
             tally = table.setdefault(key, Tally())
             tally.requests += 1
             tally.redactions += n
+        if v.get("developer"):
+            tally = rep.by_developer.setdefault(v["developer"], Tally())
+            tally.requests += 1
+            tally.redactions += n
         model = v["model_served"] or v["model_requested"] or "-"
         use = tokens.setdefault((v["host"], model), TokenUse(v["host"], model))
         use.requests += 1
@@ -160,6 +166,7 @@ def build_report(rows: Iterable[StoredRequest], *, since: float | None = None,
     rep.by_project = dict(sorted(rep.by_project.items(), key=lambda kv: -kv[1].redactions))
     rep.by_host = dict(sorted(rep.by_host.items(), key=lambda kv: -kv[1].redactions))
     rep.by_day = dict(sorted(rep.by_day.items()))
+    rep.by_developer = dict(sorted(rep.by_developer.items()))
     rep.tokens = sorted(tokens.values(), key=lambda t: (-t.tokens_in - t.tokens_out, t.host))
     return rep
 
@@ -190,7 +197,10 @@ def render_text(rep: Report) -> str:
     out += _table("Redactions by type", ("entity", "count"), list(rep.by_entity.items()))
     for title, key, data in (("By project", "project", rep.by_project),
                              ("By host", "host", rep.by_host),
-                             ("By day", "day", rep.by_day)):
+                             ("By day", "day", rep.by_day),
+                             ("By developer", "developer", rep.by_developer)):
+        if not data and key == "developer":
+            continue  # only a team gateway with tokens records developers
         out += _table(title, (key, "requests", "redactions"),
                       [(k, t.requests, t.redactions) for k, t in data.items()])
     out += _table("Tokens billed", ("host", "model", "requests", "in", "out"),

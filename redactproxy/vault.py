@@ -23,7 +23,7 @@ from redactproxy.errors import StoreError
 from redactproxy.home import secure_file
 from redactproxy.placeholders import format_placeholder
 
-__all__ = ["Vault"]
+__all__ = ["Vault", "VaultCipher"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -40,6 +40,42 @@ CREATE TABLE IF NOT EXISTS entries (
 """
 
 
+class VaultCipher:
+    """The vault's encryption: AES-GCM per value, bound to its row; HMAC digests for lookups.
+
+    Shared by every vault store (SQLite here, PostgreSQL in ``redactproxy.stores``), so a
+    database only ever holds ciphertext and keyed digests; the key stays with the proxy.
+
+    Args:
+        key: 32-byte AES key; None gives a per-process random digest key and no encryption.
+    """
+
+    def __init__(self, key: bytes | None) -> None:
+        self.aead = AESGCM(key) if key else None
+        self.mac_key = hashlib.sha256(b"redactproxy-vault-digest" + key).digest() if key else (
+            os.urandom(32))
+
+    @staticmethod
+    def aad(scope: str, entity: str, number: int) -> bytes:
+        """Associated data binding a ciphertext to its scope, entity and number."""
+        return f"{scope}\0{entity}\0{number}".encode()
+
+    def digest(self, scope: str, value: str) -> bytes:
+        """Keyed hash of ``value`` in ``scope``: finds a value's row without storing it."""
+        return hmac.new(self.mac_key, f"{scope}\0{value}".encode(), hashlib.sha256).digest()
+
+    def encrypt(self, scope: str, entity: str, number: int, value: str) -> tuple[bytes, bytes]:
+        """Return ``(nonce, ciphertext)`` of ``value`` for its row."""
+        assert self.aead is not None
+        nonce = os.urandom(12)
+        return nonce, self.aead.encrypt(nonce, value.encode(), self.aad(scope, entity, number))
+
+    def decrypt(self, scope: str, entity: str, number: int, nonce: bytes, ct: bytes) -> str:
+        """Return the value of one row; raises on a wrong key or a tampered row."""
+        assert self.aead is not None
+        return self.aead.decrypt(nonce, ct, self.aad(scope, entity, number)).decode()
+
+
 class Vault:
     """Placeholders for values, per scope (a project).
 
@@ -53,9 +89,7 @@ class Vault:
             raise ValueError("a persistent vault needs a 32-byte key")
         self._lock = threading.Lock()
         self._key = key
-        self._aead = AESGCM(key) if key else None
-        self._mac_key = hashlib.sha256(b"redactproxy-vault-digest" + key).digest() if key else (
-            os.urandom(32))
+        self._cipher = VaultCipher(key)
         self._by_value: dict[tuple[str, str], str] = {}
         self._by_placeholder: dict[tuple[str, str], str] = {}
         self._counters: dict[tuple[str, str], int] = {}
@@ -81,22 +115,14 @@ class Vault:
                 "SELECT scope, entity, number, nonce, ciphertext FROM entries").fetchall()
         except (sqlite3.Error, OSError) as e:
             raise StoreError(f"cannot open vault {path}: {e}") from e
-        assert self._aead is not None
         for scope, entity, number, nonce, ct in rows:
             try:
-                value = self._aead.decrypt(nonce, ct, self._aad(scope, entity, number)).decode()
+                value = self._cipher.decrypt(scope, entity, number, nonce, ct)
             except Exception as e:  # wrong key or tampered row
                 raise StoreError(
                     f"cannot decrypt vault {path} (the keyring's vault key does not match it); "
                     "move the file away to start a new vault") from e
             self._remember(scope, entity, number, value)
-
-    @staticmethod
-    def _aad(scope: str, entity: str, number: int) -> bytes:
-        return f"{scope}\0{entity}\0{number}".encode()
-
-    def _digest(self, scope: str, value: str) -> bytes:
-        return hmac.new(self._mac_key, f"{scope}\0{value}".encode(), hashlib.sha256).digest()
 
     def _remember(self, scope: str, entity: str, number: int, value: str) -> str:
         ph = format_placeholder(entity, number)
@@ -121,14 +147,12 @@ class Vault:
                 return existing
             number = self._counters.get((scope, entity), 0) + 1
             if self._db is not None:
-                assert self._aead is not None
-                nonce = os.urandom(12)
-                ct = self._aead.encrypt(nonce, value.encode(), self._aad(scope, entity, number))
+                nonce, ct = self._cipher.encrypt(scope, entity, number, value)
                 try:
                     self._db.execute(
                         "INSERT INTO entries (scope, entity, number, digest, nonce,"
                         " ciphertext, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (scope, entity, number, self._digest(scope, value), nonce, ct,
+                        (scope, entity, number, self._cipher.digest(scope, value), nonce, ct,
                          time.time()))
                 except sqlite3.Error as e:
                     raise StoreError(f"cannot write vault {self.path}: {e}") from e

@@ -12,7 +12,7 @@ def _commands() -> list[Register]:
     from redactproxy.commands import envrun, start
 
     commands: list[Register] = [start.register, envrun.register_env, envrun.register_run]
-    for name in ("scan", "rules", "keys", "report"):
+    for name in ("scan", "rules", "keys", "report", "tokens"):
         try:
             module = __import__(f"redactproxy.commands.{name}", fromlist=["register"])
         except ModuleNotFoundError:

@@ -14,15 +14,32 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from redactproxy.audit import AuditStore
 from redactproxy.errors import ConfigError, StoreError
 from redactproxy.report import build_report, evidence_lines, parse_time, render_text
 
 __all__ = ["register", "run_export", "run_report", "run_verify"]
 
 _DEFAULT_SINCE = "7d"
+_STORE_HELP = ("audit store to read: postgresql://USER@HOST/DB for a team gateway "
+               "(default: [store] url in the user file, else the SQLite file)")
+
+
+@contextmanager
+def _audit(args: argparse.Namespace) -> Iterator[Any]:
+    """The audit store named by ``--store`` (or the user file), for reading."""
+    from redactproxy.stores.location import open_stores
+
+    stores = open_stores(getattr(args, "store", None))
+    try:
+        with stores.audit(create=False) as store:
+            yield store
+    finally:
+        stores.close()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -38,11 +55,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--project", default=None, metavar="NAME", help="one project only")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="output format (default text)")
+    p.add_argument("--store", default=None, metavar="URL", help=_STORE_HELP)
     p.set_defaults(func=run_report)
     actions = p.add_subparsers(dest="report_action", metavar="ACTION")
     v = actions.add_parser("verify", help="check the audit store's hash chain",
                            description="Recompute the hash chain; exit 1 naming the first "
                                        "row altered or deleted.")
+    v.add_argument("--store", default=argparse.SUPPRESS, metavar="URL", help=_STORE_HELP)
     v.set_defaults(func=run_verify)
     e = actions.add_parser("export", help="write an evidence bundle (JSON Lines)",
                            description="Write a header line with the chain head, then one "
@@ -52,6 +71,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     e.add_argument("--until", default=None, metavar="WHEN", help="end of the period")
     e.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
                    help="file to write (mode 0600); standard output if omitted")
+    e.add_argument("--store", default=argparse.SUPPRESS, metavar="URL", help=_STORE_HELP)
     e.set_defaults(func=run_export)
 
 
@@ -68,7 +88,7 @@ def run_report(args: argparse.Namespace) -> int:
     """Print the summary for ``--since``/``--project`` in ``--format``."""
     now = time.time()
     since = _time_arg("--since", args.since or _DEFAULT_SINCE, now)
-    with AuditStore(create=False) as store:
+    with _audit(args) as store:
         rows = store.requests(since=since, project=args.project)
         chain = store.verify()
     if not chain.ok:  # figures from a tampered store are still shown, never silently
@@ -83,7 +103,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 def run_verify(args: argparse.Namespace) -> int:
     """Print ``ok: N rows, chain intact`` (exit 0) or name the first bad row (exit 1)."""
-    with AuditStore(create=False) as store:
+    with _audit(args) as store:
         result = store.verify()
         path = store.path
     if result.ok:
@@ -98,7 +118,7 @@ def run_export(args: argparse.Namespace) -> int:
     now = time.time()
     since = _time_arg("--since", args.since, now)
     until = _time_arg("--until", args.until, now)
-    with AuditStore(create=False) as store:
+    with _audit(args) as store:
         chain = store.verify()
         rows = store.requests(since=since, until=until)
     lines = evidence_lines(rows, chain, since=since, until=until, now=now)

@@ -51,6 +51,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="patterns and rules only, no named-entity recognition")
     p.add_argument("--timeout", type=float, default=30.0,
                    help="seconds a request may wait for analysis before it is refused")
+    p.add_argument("--store", default=None, metavar="URL",
+                   help="where the vault and audit store live: postgresql://USER@HOST/DB "
+                        "for a team gateway shared by replicas (vault key from "
+                        "REDACTPROXY_VAULT_KEY or REDACTPROXY_VAULT_KEY_FILE), or sqlite "
+                        "(default: [store] url in the user file, else SQLite files)")
+    p.add_argument("--require-tokens", action="store_true",
+                   help="admit only requests carrying a developer token where the API key "
+                        "goes (`redactproxy tokens create NAME`); implied when --listen-host "
+                        "is beyond loopback")
+    p.add_argument("--tls-cert", type=Path, default=None, metavar="FILE",
+                   help="serve the gateways over HTTPS with this certificate (PEM, chain "
+                        "first); needs --tls-key. Plain HTTP is then refused.")
+    p.add_argument("--tls-key", type=Path, default=None, metavar="FILE",
+                   help="private key (PEM) of --tls-cert")
     p.set_defaults(func=run)
 
 
@@ -87,10 +101,92 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as e:
             raise ConfigError(str(e)) from None
     modes, shown = _modes(args)
-    return asyncio.run(_serve(args, modes, shown))
+    from redactproxy.stores.location import open_stores
+
+    stores = open_stores(args.store)
+    try:
+        _check_access(args, stores)
+        return asyncio.run(_serve(args, modes, shown, stores))
+    finally:
+        stores.close()
 
 
-async def _serve(args: argparse.Namespace, modes: list[str], shown: list[str]) -> int:
+def _beyond_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host in ("localhost", "localhost.localdomain"):
+        return False
+    try:
+        return not ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return True  # a name: it resolves to some interface, not necessarily loopback
+
+
+def _check_access(args: argparse.Namespace, stores: Any) -> None:
+    """Refuse to listen beyond loopback without tokens, or a TLS half-configured."""
+    from redactproxy.errors import StoreError
+
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise ConfigError("--tls-cert and --tls-key go together (start)")
+    for f in (args.tls_cert, args.tls_key):
+        if f is not None and not f.is_file():
+            raise ConfigError(f"no such file: {f} (--tls-cert/--tls-key)")
+    if not _beyond_loopback(args.listen_host):
+        return
+    where = f"--listen-host {args.listen_host}"
+    if not args.no_forward:
+        raise ConfigError(f"a forward proxy beyond loopback would relay anyone's traffic: "
+                          f"run only gateways there (--no-forward --upstream URL) ({where})")
+    try:
+        active = stores.tokens().count_active()
+    except StoreError as e:
+        raise ConfigError(f"cannot read the developer tokens: {e} ({where})") from None
+    if active == 0:
+        raise ConfigError(f"listening beyond loopback needs per-developer tokens and none "
+                          f"exist in {stores.where}: create one with `redactproxy tokens "
+                          f"create NAME` ({where})")
+    args.require_tokens = True
+
+
+def _tls_bundle(cert: Path, key: Path) -> Path:
+    """Write cert + key into one 0600 file under the home (mitmproxy's ``certs`` format)."""
+    from redactproxy.home import secure_file
+
+    path = home_dir() / "gateway-tls.pem"
+    try:
+        data = cert.read_text(encoding="ascii").strip() + "\n" + key.read_text(
+            encoding="ascii").strip() + "\n"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(fd, "w", encoding="ascii") as f:
+            f.write(data)
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"cannot read the TLS certificate or key: {e} (--tls-cert)") from None
+    secure_file(path)
+    return path
+
+
+def _shared(stores: Any) -> tuple[Any, Any, bytes]:
+    """Open the shared vault and audit store, or say why not (``ConfigError``)."""
+    from redactproxy.errors import StoreError
+    from redactproxy.stores.buffered import BufferedEvidence
+    from redactproxy.stores.location import KEY_ENV, KEY_FILE_ENV, vault_key
+
+    try:
+        key, _ = vault_key()
+    except StoreError as e:
+        raise ConfigError(str(e)) from None
+    if key is None:
+        raise ConfigError(f"a shared store needs the vault key: set {KEY_ENV} or "
+                          f"{KEY_FILE_ENV} (32 bytes of base64, the same on every replica) "
+                          f"({stores.where})")
+    try:
+        return stores.vault(key), BufferedEvidence(stores.audit()), key
+    except StoreError as e:
+        raise ConfigError(f"cannot open the shared store: {e}") from None
+
+
+async def _serve(args: argparse.Namespace, modes: list[str], shown: list[str],
+                 stores: Any) -> int:
     from mitmproxy import exceptions
     from mitmproxy.options import Options
     from mitmproxy.tools.dump import DumpMaster
@@ -101,8 +197,11 @@ async def _serve(args: argparse.Namespace, modes: list[str], shown: list[str]) -
 
     home = home_dir()
     ensure_ca()
+    vault = audit = key = None
+    if stores.shared:
+        vault, audit, key = _shared(stores)
     ui, sinks = make_sinks(no_ui=args.no_ui, listen=shown,
-                           project=str((args.project or Path.cwd()).resolve()))
+                           project=str((args.project or Path.cwd()).resolve()), audit=audit)
     opts = Options()
     master = DumpMaster(opts, with_termlog=False, with_dumper=False)
     ready = asyncio.get_running_loop().create_future()
@@ -111,14 +210,25 @@ async def _serve(args: argparse.Namespace, modes: list[str], shown: list[str]) -
         if not ready.done():
             ready.set_result(addon)
 
-    addon = RedactProxy(sinks, on_ready=on_ready)
-    master.addons.add(addon)
+    addon = RedactProxy(sinks, on_ready=on_ready, vault=vault, vault_key=key)
+    from redactproxy.keys import KeyStore
+    from redactproxy.proxy.access import TeamAccess
+    from redactproxy.proxy.health import Health
+
+    evidence = next(s for s in sinks if hasattr(s, "check"))
+    access = TeamAccess(stores.tokens, KeyStore().standin_for)
+    master.addons.add(Health(addon, evidence), access, addon)
     update: dict[str, Any] = dict(
         mode=modes, confdir=str(confdir()), listen_host=args.listen_host,
         redact_project=str(args.project or Path.cwd()), redact_resolve=args.resolve,
         redact_nlp=not args.no_nlp, redact_timeout=args.timeout,
         connection_strategy="lazy",
     )
+    if args.require_tokens:
+        update["redact_require_tokens"] = True
+    if args.tls_cert is not None:
+        update["certs"] = [f"*={_tls_bundle(args.tls_cert, args.tls_key)}"]
+        update["redact_tls_only"] = True
     if args.upstream_ca is not None:
         update["ssl_verify_upstream_trusted_ca"] = str(upstream_bundle(args.upstream_ca))
     try:

@@ -1,0 +1,448 @@
+"""Team gateway load test: two replicas on one PostgreSQL, concurrent conversations, an outage.
+
+Usage: ``python benchmarks/team_load.py [--duration 90] [--clients 16] [--turns 4]
+[--outage 30] [--nlp] [--out FILE]``
+
+Everything runs on 127.0.0.1: a throw-away PostgreSQL cluster (``tests/pgserver.py``), the fake
+upstream in its own process, and two ``redactproxy start --store postgresql://...`` gateways
+(OpenAI and Anthropic shapes, developer tokens required). Each client holds conversations of
+``--turns`` turns whose turns alternate between the replicas, streamed or not; every turn adds
+a new synthetic value and resends the history. Half-way through, PostgreSQL is stopped for
+``--outage`` seconds. Checked and printed:
+
+* every answer restored (the fake model echoes the last user turn: the client must read it
+  back with the real values), and no synthetic value in any body the upstream received;
+* placeholders identical across replicas: each turn's messages are byte-identical, as sent
+  upstream, to the previous turn's (the provider's prompt cache survives the replica switch);
+* during the outage, requests refused in the provider's error format; afterwards served again;
+  the audit chain holds one row per request the gateways answered and verifies;
+* latency (client-side, whole answer) against the upstream reached directly, and RSS of each
+  replica over time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import random
+import re
+import secrets
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from _harness import (  # type: ignore[import-not-found]
+    ROOT,
+    Route,
+    Upstream,
+    _env,
+    _spawn,
+    cleanup,
+    direct,
+    free_port,
+    pct,
+    rss_tree,
+)
+
+from tests.fakes.certs import DEFAULT_HOSTS
+from tests.pgserver import PgServer, _bindir
+
+SHAPES = ("openai", "openai-stream", "anthropic", "anthropic-stream")
+VALUE_RE = re.compile(r"[A-Za-z0-9._+-]+@example\.(?:org|net)")
+TEAM_KEY = "sk-team-fake-load-0000"
+
+
+@dataclass
+class Result:
+    """One request as the client saw it."""
+
+    t: float  # seconds since the start of the main phase
+    shape: str
+    replica: int
+    status: int
+    latency: float
+    kind: str  # ok, wrong_answer, refused, error
+
+
+@dataclass
+class Gateway:
+    """One replica: its process route and its two ports (OpenAI, Anthropic)."""
+
+    route: Route
+    openai: int
+    anthropic: int
+    rss: list[tuple[float, float]] = field(default_factory=list)
+
+
+def _body(shape: str, messages: list[dict[str, str]]) -> bytes:
+    if shape.startswith("openai"):
+        doc: dict[str, Any] = {"model": "gpt-4o", "messages": messages}
+    else:
+        doc = {"model": "claude-sonnet-4-5", "max_tokens": 200, "messages": messages}
+    if shape.endswith("stream"):
+        doc["stream"] = True
+    return json.dumps(doc).encode()
+
+
+def _answer(shape: str, raw: bytes) -> str:
+    """The answer text of a response (SSE deltas joined for streams)."""
+    if not shape.endswith("stream"):
+        doc = json.loads(raw)
+        if shape.startswith("openai"):
+            return doc["choices"][0]["message"]["content"]
+        return "".join(b.get("text", "") for b in doc["content"])
+    out = []
+    for line in raw.decode().splitlines():
+        if not line.startswith("data:") or line.strip() == "data: [DONE]":
+            continue
+        ev = json.loads(line[5:])
+        if shape.startswith("openai"):
+            for c in ev.get("choices", []):
+                out.append(c.get("delta", {}).get("content") or "")
+        elif ev.get("type") == "content_block_delta":
+            out.append(ev["delta"].get("text", ""))
+    return "".join(out)
+
+
+def _refusal(shape: str, raw: bytes) -> bool:
+    """True if ``raw`` is a redactproxy refusal in the shape's provider format."""
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        return False
+    if shape.startswith("openai"):
+        return doc.get("error", {}).get("type") == "redactproxy_error"
+    return doc.get("type") == "error" and doc["error"]["message"].startswith("redactproxy")
+
+
+def start_gateway(name: str, up: Upstream, workdir: Path, url: str, project: Path,
+                  nlp: bool) -> Gateway:
+    """``redactproxy start`` as a gateway replica on the shared store."""
+    po, pa = free_port(), free_port()
+    route = Route(name, port=po, upstream=up)
+    cmd = [sys.executable, "-m", "redactproxy", "start", "--no-ui", "--no-forward",
+           "--upstream", f"https://api.openai.com@{po}",
+           "--upstream", f"https://api.anthropic.com@{pa}", "--project", str(project),
+           "--upstream-ca", str(up.ca), "--store", url, "--require-tokens"]
+    for host in DEFAULT_HOSTS:
+        if not host.replace(".", "").isdigit() and host != "localhost":
+            cmd += ["--resolve", f"{host}:443=127.0.0.1:{up.port}"]
+    if not nlp:
+        cmd.append("--no-nlp")
+    env = {**_env(workdir), "REDACTPROXY_HOME": str(workdir / f"{name}-home"),
+           "REDACTPROXY_VAULT_KEY": base64.b64encode(KEY).decode(),
+           "REDACTPROXY_TEAM_KEY": TEAM_KEY}
+    _spawn(route, cmd, env)
+    route.listening_s = route.wait_line("listening on", 60)
+    route.ready_s = route.wait_line("detector ready", 240)
+    return Gateway(route, po, pa)
+
+
+KEY = secrets.token_bytes(32)
+
+
+class Load:
+    """The clients, the outage and the samplers of one run."""
+
+    def __init__(self, args: argparse.Namespace, up: Upstream, gateways: list[Gateway],
+                 pg: PgServer, token: str) -> None:
+        self.args, self.up, self.gateways, self.pg, self.token = args, up, gateways, pg, token
+        self.results: list[Result] = []
+        self.lock = threading.Lock()
+        self.t0 = 0.0
+        self.outage: tuple[float, float] | None = None
+        self.wrong: list[str] = []
+
+    def _send(self, client: Any, shape: str, replica: int | None,
+              messages: list[dict[str, str]]) -> tuple[int, float, bytes]:
+        body = _body(shape, messages)
+        if replica is None:  # the upstream reached directly: the baseline
+            route = direct(self.up)
+            path = "/v1/chat/completions" if shape.startswith("openai") else "/v1/messages"
+            host = "api.openai.com" if shape.startswith("openai") else "api.anthropic.com"
+            target = route.target(f"https://{host}{path}")
+            url, headers, ext = target.url, dict(target.headers), target.extensions
+        else:
+            gw = self.gateways[replica]
+            if shape.startswith("openai"):
+                url = f"http://127.0.0.1:{gw.openai}/v1/chat/completions"
+            else:
+                url = f"http://127.0.0.1:{gw.anthropic}/v1/messages"
+            headers, ext = {}, {}
+        if shape.startswith("openai"):
+            headers["authorization"] = f"Bearer {self.token if replica is not None else 'sk-x'}"
+        else:
+            headers["x-api-key"] = self.token if replica is not None else "sk-ant-x"
+            headers["anthropic-version"] = "2023-06-01"
+        headers["content-type"] = "application/json"
+        t = time.perf_counter()
+        with client.stream("POST", url, content=body, headers=headers, extensions=ext) as r:
+            raw = r.read()
+            status = r.status_code
+        return status, time.perf_counter() - t, raw
+
+    def client(self, i: int, end: float, baseline: bool) -> None:
+        """One client: conversations until ``end``."""
+        shape = SHAPES[i % len(SHAPES)]
+        rng = random.Random(i)
+        route = direct(self.up) if baseline else None
+        http = route.client(timeout=60) if route else _plain_client()
+        n = 0
+        with http:
+            while time.monotonic() < end:
+                n += 1
+                conv = f"c{i}-{n}{'b' if baseline else ''}"
+                history: list[dict[str, str]] = []
+                for turn in range(self.args.turns):
+                    if time.monotonic() >= end:
+                        break
+                    text = (f"[{conv}] turn {turn}: reach dev{i}.{n}@example.org or "
+                            f"t{turn}.{conv}@example.net today")
+                    messages = [*history, {"role": "user", "content": text}]
+                    replica = None if baseline else (i + turn) % 2
+                    try:
+                        status, latency, raw = self._send(http, shape, replica, messages)
+                    except Exception as e:  # noqa: BLE001 - counted, the load goes on
+                        self._record(shape, replica, 0, 0.0, "error", f"{type(e).__name__}")
+                        break
+                    if status == 200:
+                        answer = _answer(shape, raw)
+                        ok = answer == f"Echo: {text}"
+                        self._record(shape, replica, status, latency,
+                                     "ok" if ok else "wrong_answer", answer[:80])
+                        history = [*messages, {"role": "assistant", "content": answer}]
+                        continue
+                    kind = "refused" if _refusal(shape, raw) else "error"
+                    self._record(shape, replica, status, latency, kind, raw[:120].decode())
+                    time.sleep(0.2 + rng.random() * 0.3)
+                    break
+
+    def _record(self, shape: str, replica: int | None, status: int, latency: float,
+                kind: str, note: str) -> None:
+        with self.lock:
+            self.results.append(Result(time.monotonic() - self.t0, shape,
+                                       -1 if replica is None else replica, status, latency,
+                                       kind))
+            if kind in ("wrong_answer", "error") and len(self.wrong) < 10:
+                self.wrong.append(f"{kind} {shape} {status}: {note}")
+
+    def run_phase(self, seconds: float, baseline: bool) -> None:
+        self.t0 = time.monotonic()
+        end = self.t0 + seconds
+        threads = [threading.Thread(target=self.client, args=(i, end, baseline), daemon=True)
+                   for i in range(self.args.clients)]
+        extra: list[threading.Thread] = []
+        if not baseline:
+            extra = [threading.Thread(target=self._sample, args=(end,), daemon=True)]
+            if self.args.outage > 0:
+                extra.append(threading.Thread(target=self._outage, daemon=True))
+        for t in threads + extra:
+            t.start()
+        for t in threads + extra:
+            t.join()
+
+    def _sample(self, end: float) -> None:
+        while time.monotonic() < end + 1:
+            for gw in self.gateways:
+                assert gw.route.proc is not None
+                gw.rss.append((time.monotonic() - self.t0, rss_tree(gw.route.proc.pid)[0]))
+            time.sleep(5)
+
+    def _outage(self) -> None:
+        start = (self.args.duration - self.args.outage) / 2
+        time.sleep(start)
+        t_stop = time.monotonic() - self.t0
+        self.pg.stop()
+        time.sleep(self.args.outage)
+        self.pg.start()
+        self.outage = (t_stop, time.monotonic() - self.t0)
+
+
+def _plain_client() -> Any:
+    import httpx2
+
+    lim = httpx2.Limits(max_connections=4, max_keepalive_connections=4)
+    return httpx2.Client(trust_env=False, timeout=60, limits=lim)
+
+
+def check_bodies(bodies: list[str]) -> dict[str, int]:
+    """Leaks, and whether every turn resent the previous turn's messages byte for byte."""
+    leaks = sum(1 for b in bodies if VALUE_RE.search(b))
+    by_conv: dict[str, list[list[Any]]] = {}
+    for b in bodies:
+        msgs = json.loads(b)["messages"]
+        m = re.match(r"\[(c\d+-\d+)\]", msgs[0]["content"])
+        if m:
+            by_conv.setdefault(m.group(1), []).append(msgs)
+    checked = mismatched = 0
+    for turns in by_conv.values():
+        turns.sort(key=len)
+        for prev, cur in zip(turns, turns[1:], strict=False):
+            checked += 1
+            if cur[:len(prev)] != prev:
+                mismatched += 1
+    return {"bodies": len(bodies), "leaks": leaks, "conversations": len(by_conv),
+            "turn_pairs_checked": checked, "turn_pairs_different": mismatched}
+
+
+def summarize(load: Load, baseline: list[Result], bodies: dict[str, int],
+              audit_rows: int, chain_ok: bool) -> dict[str, Any]:
+    res = load.results
+    out = load.outage or (0.0, 0.0)
+    served = [r for r in res if r.kind == "ok" and not out[0] <= r.t <= out[1] + 2]
+    lat = [r.latency for r in served]
+    base = [r.latency for r in baseline if r.kind == "ok"]
+    after = [r.t for r in res if r.kind == "ok" and r.t > out[1]]
+    windows = []
+    for w in range(0, int(load.args.duration), 10):
+        wl = [r.latency for r in res if r.kind == "ok" and w <= r.t < w + 10]
+        windows.append({"t": w, "ok": len(wl), "p95_ms": round(pct(wl, 95) * 1000, 1)
+                        if wl else None,
+                        "refused": sum(1 for r in res if r.kind == "refused"
+                                       and w <= r.t < w + 10)})
+    kinds: dict[str, int] = {}
+    for r in res:
+        kinds[r.kind] = kinds.get(r.kind, 0) + 1
+    answered = sum(1 for r in res if r.kind in ("ok", "wrong_answer", "refused"))
+    return {
+        "clients": load.args.clients, "duration_s": load.args.duration,
+        "turns": load.args.turns, "nlp": load.args.nlp,
+        "requests": len(res), "by_kind": kinds,
+        "refused_outside_outage": sum(1 for r in res if r.kind == "refused"
+                                      and not out[0] - 1 <= r.t <= out[1] + 5),
+        "outage_s": [round(out[0], 1), round(out[1], 1)] if load.outage else None,
+        "first_ok_after_outage_s": round(min(after) - out[1], 2) if after and load.outage
+        else None,
+        "throughput_rps": round(len(served) / max(1.0, load.args.duration - (out[1] - out[0])),
+                                1),
+        "direct_p50_ms": round(pct(base, 50) * 1000, 1) if base else None,
+        "direct_p95_ms": round(pct(base, 95) * 1000, 1) if base else None,
+        "gateway_p50_ms": round(pct(lat, 50) * 1000, 1) if lat else None,
+        "gateway_p95_ms": round(pct(lat, 95) * 1000, 1) if lat else None,
+        "added_p95_ms": round((pct(lat, 95) - pct(base, 95)) * 1000, 1) if lat and base
+        else None,
+        "windows": windows,
+        "rss_mb": {gw.route.name: [(round(t), round(m)) for t, m in gw.rss]
+                   for gw in load.gateways},
+        "upstream": bodies, "audit_rows": audit_rows, "gateway_answered": answered,
+        "chain_ok": chain_ok, "samples_of_errors": load.wrong,
+    }
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--duration", type=float, default=90.0, help="seconds of load (default 90)")
+    p.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
+    p.add_argument("--turns", type=int, default=4, help="turns per conversation (default 4)")
+    p.add_argument("--outage", type=float, default=30.0,
+                   help="seconds PostgreSQL is stopped mid-run; 0 for none (default 30)")
+    p.add_argument("--baseline", type=float, default=10.0,
+                   help="seconds of direct-to-upstream baseline (default 10)")
+    p.add_argument("--nlp", action="store_true", help="NER on (default: patterns only)")
+    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" /
+                   "team_load.json")
+    args = p.parse_args()
+    if not 1 <= args.clients <= 400 or not 5 <= args.duration <= 3600:
+        p.error("--clients 1..400 and --duration 5..3600 (this runs on one machine)")
+    bindir = _bindir()
+    if bindir is None:
+        p.error("PostgreSQL is not installed (apt-get install postgresql)")
+    workdir = Path(tempfile.mkdtemp(prefix="redactproxy-team-load-"))
+    os.chmod(workdir, 0o755)
+    up = Upstream(workdir / "upstream")
+    pg = PgServer(bindir, Path(tempfile.mkdtemp(prefix="redactproxy-pg-")))
+    gateways: list[Gateway] = []
+    try:
+        pg.start()
+        url = pg.new_database()
+        from redactproxy.stores.location import Stores
+
+        stores = Stores(url)
+        token = stores.tokens().create("load-test")
+        stores.close()
+        project = workdir / "project"
+        project.mkdir()
+        for name in ("replica-a", "replica-b"):
+            gateways.append(start_gateway(name, up, workdir, url, project, args.nlp))
+        load = Load(args, up, gateways, pg, token)
+        print(f"baseline: {args.clients} clients, {args.baseline:.0f} s direct", flush=True)
+        load.run_phase(args.baseline, baseline=True)
+        baseline = load.results
+        load.results, load.wrong = [], []
+        assert up.proc.stdin and up.proc.stdout
+        up.proc.stdin.write("clear\n")
+        up.proc.stdin.flush()
+        up.proc.stdout.readline()
+        print(f"load: {args.clients} clients, {args.duration:.0f} s, PostgreSQL stopped "
+              f"{args.outage:.0f} s mid-run", flush=True)
+        load.run_phase(args.duration, baseline=False)
+        up.proc.stdin.write("bodies\n")
+        up.proc.stdin.flush()
+        bodies = check_bodies(json.loads(up.proc.stdout.readline()))
+        for gw in gateways:
+            gw.route.stop()
+        from redactproxy.stores.pgaudit import PgAuditStore
+        from redactproxy.stores.postgres import Database
+
+        db = Database(url)
+        audit = PgAuditStore(db)
+        rows = len(audit.requests())
+        chain = audit.verify()
+        db.close()
+        summary = summarize(load, baseline, bodies, rows, chain.ok)
+    finally:
+        for gw in gateways:
+            gw.route.stop()
+        up.stop()
+        if pg.running():
+            pg.stop()
+        cleanup(pg.root)
+        cleanup(workdir)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(summary, indent=2) + "\n")
+    _print(summary)
+    bad = (summary["upstream"]["leaks"] or summary["upstream"]["turn_pairs_different"]
+           or summary["by_kind"].get("wrong_answer") or not summary["chain_ok"]
+           or summary["audit_rows"] != summary["gateway_answered"])
+    return 1 if bad else 0
+
+
+def _print(s: dict[str, Any]) -> None:
+    rows = [
+        ("requests (ok / wrong answer / refused / error)",
+         " / ".join(str(s["by_kind"].get(k, 0))
+                    for k in ("ok", "wrong_answer", "refused", "error"))),
+        ("refused outside the outage", s["refused_outside_outage"]),
+        ("synthetic values seen by the upstream", s["upstream"]["leaks"]),
+        ("turn pairs resent byte-identical across replicas",
+         f"{s['upstream']['turn_pairs_checked'] - s['upstream']['turn_pairs_different']}"
+         f" of {s['upstream']['turn_pairs_checked']}"),
+        ("audit rows / requests the gateways answered",
+         f"{s['audit_rows']} / {s['gateway_answered']} (chain "
+         f"{'intact' if s['chain_ok'] else 'BROKEN'})"),
+        ("PostgreSQL stopped (s into the run)", s["outage_s"]),
+        ("first answer after PostgreSQL is back (s)", s["first_ok_after_outage_s"]),
+        ("served requests/s (outside the outage)", s["throughput_rps"]),
+        ("direct p50 / p95 (ms)", f"{s['direct_p50_ms']} / {s['direct_p95_ms']}"),
+        ("gateway p50 / p95 (ms)", f"{s['gateway_p50_ms']} / {s['gateway_p95_ms']}"),
+        ("added p95 (ms)", s["added_p95_ms"]),
+    ]
+    width = max(len(k) for k, _ in rows)
+    for k, v in rows:
+        print(f"{k.ljust(width)}  {v}")
+    print("p95 per 10 s window (ms):",
+          " ".join(f"{w['t']}s:{w['p95_ms']}" for w in s["windows"]))
+    for name, series in s["rss_mb"].items():
+        print(f"RSS {name} (s:MB):", " ".join(f"{t}:{m}" for t, m in series))
+    for e in s["samples_of_errors"]:
+        print("  sample:", e)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""mitmproxy addons, one per concern, beside the main ``redactproxy.addon``."""

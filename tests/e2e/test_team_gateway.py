@@ -1,0 +1,202 @@
+"""A team gateway end to end: real proxy processes on one real PostgreSQL, real SDK clients.
+
+Two replicas share placeholders and one audit chain; a database outage refuses requests in
+the provider's format and loses no audit row; developer tokens admit, refuse and are
+recorded; the gateway serves TLS from a given certificate; ``/healthz`` reports the store.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+from tests.e2e.values import EMAIL, EMAIL2, GITHUB, assert_absent
+from tests.fakes.certs import TestCA
+from tests.fakes.upstream import FakeUpstream
+from tests.proxyproc import ProxyProcess
+
+VAULT_KEY = base64.b64encode(bytes(range(32))).decode()
+TEAM_KEY = "sk-team-fake-key-0000"
+GATEWAY = ["--no-forward", "--no-nlp", "--upstream", "https://api.openai.com"]
+
+
+def _env(url: str) -> dict[str, str]:
+    return {"REDACTPROXY_VAULT_KEY": VAULT_KEY, "REDACTPROXY_TEAM_KEY": TEAM_KEY,
+            "REDACTPROXY_STORE": url}
+
+
+def _cli(*args: str, url: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "REDACTPROXY_HOME": str(home), **_env(url)}
+    return subprocess.run([sys.executable, "-m", "redactproxy", *args], env=env, text=True,
+                          capture_output=True, timeout=60)
+
+
+def _openai(pp: ProxyProcess, key: str = "sk-test", scheme: str = "http",
+            verify: Any = False) -> Any:
+    import openai
+
+    return openai.OpenAI(api_key=key, base_url=f"{scheme}://127.0.0.1:{pp.port}/v1",
+                         max_retries=0,
+                         http_client=httpx2.Client(trust_env=False, verify=verify))
+
+
+def _sent_text(upstream: FakeUpstream) -> str:
+    return upstream.last().json()["messages"][-1]["content"]
+
+
+def test_two_replicas_share_placeholders_and_one_chain(proxy_factory, upstream: FakeUpstream,
+                                                      pg_url: str, tmp_path: Path) -> None:
+    project = tmp_path / "project"  # replicas share a scope: same project path everywhere
+    project.mkdir()
+    a = proxy_factory(args=GATEWAY, env=_env(pg_url), project=project)
+    b = proxy_factory(args=GATEWAY, env=_env(pg_url), project=project)
+    # B numbers a value first, so A's next value is number 2 only if they share the numbering.
+    _openai(b).chat.completions.create(model="gpt-4o", messages=[
+        {"role": "user", "content": f"first {EMAIL2}"}])
+    assert _sent_text(upstream) == "first <EMAIL_ADDRESS_1>"
+    turn1 = [{"role": "user", "content": f"mail {EMAIL} about {GITHUB}"}]
+    r = _openai(a).chat.completions.create(model="gpt-4o", messages=turn1)
+    first = _sent_text(upstream)
+    assert first.startswith("mail <EMAIL_ADDRESS_2> about ")
+    assert r.choices[0].message.content == f"Echo: mail {EMAIL} about {GITHUB}"
+    # The next turn of the same conversation lands on the other replica.
+    turn2 = [*turn1, {"role": "assistant", "content": r.choices[0].message.content},
+             {"role": "user", "content": f"and {EMAIL2}, copy {EMAIL}"}]
+    r2 = _openai(b).chat.completions.create(model="gpt-4o", messages=turn2)
+    sent = upstream.last().json()["messages"]
+    assert sent[0]["content"] == first  # identical bytes: same placeholders on replica B
+    assert_absent(upstream.last().body, (EMAIL, EMAIL2, GITHUB))
+    assert r2.choices[0].message.content == f"Echo: and {EMAIL2}, copy {EMAIL}"
+    # Replica A restores a placeholder that replica B created (and A never saw).
+    # (The fake model echoes the placeholder, as a model quoting an earlier turn would.)
+    stream = _openai(a).chat.completions.create(model="gpt-4o", stream=True, messages=[
+        {"role": "user", "content": "quote <EMAIL_ADDRESS_1>"}])
+    assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices) \
+        == f"Echo: quote {EMAIL2}"
+    a.stop()
+    b.stop()
+    verify = _cli("report", "verify", "--store", pg_url, url=pg_url, home=tmp_path)
+    assert verify.returncode == 0, verify.stderr
+    assert verify.stdout.startswith("ok: ") and "chain intact" in verify.stdout
+    rep = _cli("report", "--format", "json", url=pg_url, home=tmp_path)
+    assert rep.returncode == 0, rep.stderr
+    data = json.loads(rep.stdout)
+    assert data["requests"] == 4 and data["verdicts"] == {"passed": 4}
+    assert data["by_entity"]["EMAIL_ADDRESS"] == 1 + 1 + 4  # turn 2 resends turn 1
+
+
+def test_database_outage_fails_closed_then_recovers(proxy_factory, upstream: FakeUpstream,
+                                                    pg_server: Any, pg_url: str,
+                                                    tmp_path: Path) -> None:
+    pp = proxy_factory(args=GATEWAY, env=_env(pg_url))
+    client = _openai(pp)
+    client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "user", "content": f"before {EMAIL}"}])
+    health = httpx2.get(f"http://127.0.0.1:{pp.port}/healthz", trust_env=False)
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok", "store": "ok", "detector": "ready"}
+    sent = len(upstream.requests)
+    pg_server.stop()
+    made = 1
+    try:
+        for text in (f"during {EMAIL2}", f"during {EMAIL}", "during, nothing sensitive"):
+            r = httpx2.post(f"http://127.0.0.1:{pp.port}/v1/chat/completions",
+                            json={"model": "gpt-4o",
+                                  "messages": [{"role": "user", "content": text}]},
+                            headers={"authorization": "Bearer sk-test"}, trust_env=False)
+            made += 1
+            if r.status_code == 200:
+                continue  # a value already in the vault's cache: forwarded, row kept queued
+            assert r.status_code == 500, r.text
+            err = r.json()["error"]
+            assert err["type"] == "redactproxy_error" and err["code"] == "store_error"
+        assert len(upstream.requests) - sent <= 1  # only the cached one could pass
+        assert r.status_code == 500  # the last one certainly refused
+        health = httpx2.get(f"http://127.0.0.1:{pp.port}/healthz", trust_env=False)
+        assert health.status_code == 503 and health.json()["store"].startswith("unavailable")
+    finally:
+        pg_server.start()
+    r = client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "user", "content": f"after {EMAIL2}"}])
+    made += 1
+    assert r.choices[0].message.content == f"Echo: after {EMAIL2}"
+    pp.stop()
+    rep = _cli("report", "--format", "json", url=pg_url, home=tmp_path)
+    assert json.loads(rep.stdout)["requests"] == made  # no audit row lost
+    assert _cli("report", "verify", url=pg_url, home=tmp_path).returncode == 0
+
+
+def test_developer_tokens(proxy_factory, upstream: FakeUpstream, pg_url: str,
+                          tmp_path: Path) -> None:
+    created = _cli("tokens", "create", "ada", url=pg_url, home=tmp_path)
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip()
+    assert token.startswith("rpt_") and "shown only now" in created.stderr
+    pp = proxy_factory(args=[*GATEWAY, "--require-tokens"], env=_env(pg_url))
+    import openai
+
+    r = _openai(pp, key=token).chat.completions.create(model="gpt-4o", messages=[
+        {"role": "user", "content": f"hi {EMAIL}"}])
+    assert r.choices[0].message.content == f"Echo: hi {EMAIL}"
+    assert upstream.last().headers["authorization"] == f"Bearer {TEAM_KEY}"
+    assert token not in repr(upstream.last().headers)
+    with pytest.raises(openai.AuthenticationError) as missing:
+        _openai(pp, key="sk-not-a-token").chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
+    assert missing.value.body["code"] == "token_missing"  # type: ignore[index]
+    sent = len(upstream.requests)
+    assert _cli("tokens", "revoke", "ada", url=pg_url, home=tmp_path).returncode == 0
+    listed = _cli("tokens", "list", url=pg_url, home=tmp_path).stdout
+    assert listed.startswith("ada\t") and "revoked" in listed
+    deadline = time.monotonic() + 30
+    while True:  # every replica sees a revocation within its cache time
+        try:
+            _openai(pp, key=token).chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": "again"}])
+        except openai.AuthenticationError as e:
+            assert e.body["code"] == "token_invalid"  # type: ignore[index]
+            break
+        assert time.monotonic() < deadline, "revoked token still admitted"
+        time.sleep(0.5)
+        sent += 1
+    assert len(upstream.requests) == sent
+    pp.stop()
+    data = json.loads(_cli("report", "--format", "json", url=pg_url, home=tmp_path).stdout)
+    assert data["by_developer"]["ada"]["requests"] >= 1
+
+
+def test_beyond_loopback_needs_tokens(pg_url: str, tmp_path: Path) -> None:
+    out = _cli("start", "--no-ui", "--listen-host", "0.0.0.0", *GATEWAY, url=pg_url,
+               home=tmp_path)
+    assert out.returncode == 1
+    assert out.stderr.startswith("redactproxy: listening beyond loopback needs per-developer "
+                                 "tokens and none exist in postgresql://")
+    out = _cli("start", "--no-ui", "--listen-host", "0.0.0.0", url=pg_url, home=tmp_path)
+    assert out.returncode == 1 and "forward proxy beyond loopback" in out.stderr
+
+
+def test_gateway_serves_tls_from_given_certificate(proxy_factory, upstream: FakeUpstream,
+                                                   test_ca: TestCA, pg_url: str,
+                                                   tmp_path: Path) -> None:
+    cert, key = test_ca.issue(["localhost", "127.0.0.1"], tmp_path / "gw")
+    token = _cli("tokens", "create", "bob", url=pg_url, home=tmp_path).stdout.strip()
+    pp = proxy_factory(args=[*GATEWAY, "--require-tokens", "--tls-cert", str(cert),
+                             "--tls-key", str(key)], env=_env(pg_url))
+    ctx = ssl.create_default_context(cafile=str(test_ca.cert_path))
+    r = _openai(pp, key=token, scheme="https", verify=ctx).chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": f"tls {EMAIL}"}])
+    assert r.choices[0].message.content == f"Echo: tls {EMAIL}"
+    assert_absent(upstream.last().body, (EMAIL,))
+    plain = httpx2.post(f"http://127.0.0.1:{pp.port}/v1/chat/completions", json={},
+                        headers={"authorization": f"Bearer {token}"}, trust_env=False)
+    assert plain.status_code == 403 and plain.json()["error"]["code"] == "tls_required"
