@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import random
@@ -327,3 +328,66 @@ def test_token_store_keeps_only_hashes(backend: Backend) -> None:
         with psycopg.connect(backend.url or "") as conn:
             assert token not in repr(conn.execute("SELECT * FROM access_tokens").fetchall())
 
+
+
+# --- choosing the store -------------------------------------------------------------------
+
+
+def test_store_url_from_flag_environment_and_user_file(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from redactproxy.errors import ConfigError
+    from redactproxy.stores.location import store_url
+
+    monkeypatch.setenv("REDACTPROXY_HOME", str(tmp_path))
+    monkeypatch.delenv("REDACTPROXY_STORE", raising=False)
+    monkeypatch.delenv("REDACTPROXY_CONFIG", raising=False)
+    assert store_url() is None
+    (tmp_path / "config.toml").write_text('[store]\nurl = "postgresql://gw@db.example.org/rp"\n')
+    assert store_url() == "postgresql://gw@db.example.org/rp"
+    monkeypatch.setenv("REDACTPROXY_STORE", "sqlite")
+    assert store_url() is None
+    assert store_url("postgres://x@127.0.0.1/db") == "postgres://x@127.0.0.1/db"
+    with pytest.raises(ConfigError) as e:
+        store_url("mysql://x@127.0.0.1/db")
+    assert str(e.value) == ("store 'mysql' is not supported: use postgresql://USER@HOST/DB "
+                            "or sqlite (--store)")
+    monkeypatch.delenv("REDACTPROXY_STORE")
+    (tmp_path / "config.toml").write_text("[store]\nurl = 5\n")
+    with pytest.raises(ConfigError, match=r"config.toml: store.url: must be a string"):
+        store_url()
+
+
+def test_vault_key_from_environment_or_file(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from redactproxy.errors import ConfigError
+    from redactproxy.stores.location import vault_key
+
+    monkeypatch.setenv("REDACTPROXY_VAULT_KEY", base64.b64encode(KEY).decode())
+    assert vault_key() == (KEY, "REDACTPROXY_VAULT_KEY")
+    monkeypatch.delenv("REDACTPROXY_VAULT_KEY")
+    key_file = tmp_path / "vault_key"
+    key_file.write_text(base64.b64encode(KEY).decode() + "\n")
+    monkeypatch.setenv("REDACTPROXY_VAULT_KEY_FILE", str(key_file))
+    assert vault_key() == (KEY, str(key_file))
+    key_file.write_text("c2hvcnQ=\n")
+    with pytest.raises(ConfigError, match=r"32 bytes of base64.*\(.*vault_key\)$"):
+        vault_key()
+
+
+def test_postgres_store_without_psycopg_says_how_to_install(tmp_path: Path) -> None:
+    code = ("import sys; sys.modules['psycopg'] = None; from redactproxy.cli import main; "
+            "sys.exit(main(['report', 'verify', '--store', "
+            "'postgresql://rp@127.0.0.1:9/none']))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "REDACTPROXY_HOME": str(tmp_path)}, timeout=60)
+    assert out.returncode == 1
+    assert out.stderr.strip() == ("redactproxy: PostgreSQL stores need psycopg: pip install "
+                                  "'redactproxy[team]' (or psycopg[binary])")
+
+
+def test_messages_never_show_the_database_password() -> None:
+    from redactproxy.stores.postgres import safe_url
+
+    assert safe_url("postgresql://gw:s3cret@db.example.org:5432/rp") == (
+        "postgresql://gw:***@db.example.org:5432/rp")
+    assert safe_url("postgresql://gw@db.example.org/rp") == "postgresql://gw@db.example.org/rp"

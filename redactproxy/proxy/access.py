@@ -26,6 +26,7 @@ from redactproxy.errors import StoreError
 from redactproxy.hosts import provider_for_host
 from redactproxy.protocols.apis import identify
 from redactproxy.protocols.errors import error_body, error_headers
+from redactproxy.records import RequestRecord
 from redactproxy.stores.tokens import TOKEN_PREFIX, TokenStore
 
 __all__ = ["DEVELOPER", "TEAM_KEY_ENV", "TeamAccess"]
@@ -52,6 +53,7 @@ class TeamAccess:
         self.standin_for = standin_for
         self.required = False
         self.tls_only = False
+        self._refused = 0
 
     def load(self, loader: Loader) -> None:
         loader.add_option(
@@ -117,12 +119,22 @@ class TeamAccess:
             return None
 
     def _refuse(self, flow: http.HTTPFlow, status: int, message: str, code: str) -> None:
-        provider = provider_for_host(flow.request.pretty_host)
-        family = identify(flow.request.path, provider.protocol if provider else "openai").family
-        log.warning("redactproxy refused %s %s: %s", flow.request.method,
-                    flow.request.path.split("?", 1)[0], message)
-        flow.response = http.Response.make(status, error_body(family, status, message, code),
-                                           error_headers(False))
+        """Answer in the provider's error format; the refusal is audited like any other."""
+        req = flow.request
+        provider = provider_for_host(req.pretty_host)
+        api = identify(req.path, provider.protocol if provider else "openai")
+        log.warning("redactproxy refused %s %s: %s", req.method, req.path.split("?", 1)[0],
+                    message)
+        flow.response = http.Response.make(status, error_body(api.family, status, message,
+                                                              code), error_headers(False))
+        self._refused += 1
+        peer = flow.client_conn.peername
+        # The main addon's ``response`` hook hands this record to the sinks (audit store).
+        flow.metadata["redactproxy_record"] = RequestRecord(
+            id=f"access-{self._refused}", method=req.method, host=req.pretty_host,
+            path=req.path.split("?", 1)[0], api=api.name,
+            provider=provider.name if provider else None, client=peer[0] if peer else "",
+            verdict="refused", reason=f"redactproxy: {message}", status=status)
 
 
 def _find_token(req: http.Request) -> tuple[str, str] | None:

@@ -17,10 +17,9 @@ from typing import Protocol, runtime_checkable
 
 from redactproxy.audit import StoredRequest, VerifyResult
 from redactproxy.records import RequestRecord
+from redactproxy.stores.tokens import TokenInfo
 
 __all__ = ["EvidenceStore", "TokenInfo", "VaultStore"]
-
-from redactproxy.stores.tokens import TokenInfo  # noqa: E402  (re-exported)
 
 
 @runtime_checkable

@@ -172,7 +172,9 @@ def test_developer_tokens(proxy_factory, upstream: FakeUpstream, pg_url: str,
     assert len(upstream.requests) == sent
     pp.stop()
     data = json.loads(_cli("report", "--format", "json", url=pg_url, home=tmp_path).stdout)
-    assert data["by_developer"]["ada"]["requests"] >= 1
+    # Every request is evidence, refusals at the door included; only admitted ones have a name.
+    assert data["verdicts"] == {"passed": sent, "refused": 2}, data["verdicts"]
+    assert data["by_developer"] == {"ada": {"requests": sent, "redactions": 1}}
 
 
 def test_beyond_loopback_needs_tokens(pg_url: str, tmp_path: Path) -> None:
