@@ -246,9 +246,41 @@ _EN_FIRST = sorted(EnPerson.first_names)
 _EN_LAST = sorted(EnPerson.last_names)
 
 
-def en_name(r: random.Random) -> str:
-    """A random English full name from Faker's en_US lists (about 7,000 first names)."""
-    return f"{r.choice(_EN_FIRST)} {r.choice(_EN_LAST)}"
+# Held-out Latin-script names: locales the detector's lexicon does not read (it reads ~36
+# others), so names only found there test the fallback, not a lookup.
+_HELD_OUT_LOCALES = ("es_AR", "es_CO", "de_AT", "fr_CA", "yo_NG", "ig_NG", "ha_NG", "en_PK",
+                     "az_AZ", "uz_UZ", "tw_GH", "en_NZ", "es_CL", "de_CH", "it_CH", "fr_CH")
+
+
+def _held_out_pool() -> tuple[list[str], list[str]]:
+    import importlib
+
+    first: set[str] = set()
+    last: set[str] = set()
+    for loc in _HELD_OUT_LOCALES:
+        try:
+            p = importlib.import_module(f"faker.providers.person.{loc}").Provider
+        except ImportError:
+            continue
+        for attr in ("first_names", "first_names_male", "first_names_female"):
+            v = getattr(p, attr, ())
+            if isinstance(v, dict | list | tuple):
+                first.update(n for n in v if n.isalpha())
+        v = getattr(p, "last_names", ())
+        if isinstance(v, dict | list | tuple):
+            last.update(n for n in v if n.isalpha())
+    return sorted(first), sorted(last)
+
+
+_POOLS: dict[bool, tuple[list[str], list[str]]] = {}
+
+
+def en_name(r: random.Random, held_out: bool = False) -> str:
+    """A random full name: Faker en_US lists, or the held-out locales' lists."""
+    if held_out not in _POOLS:
+        _POOLS[held_out] = _held_out_pool() if held_out else (_EN_FIRST, _EN_LAST)
+    first, last = _POOLS[held_out]
+    return f"{r.choice(first)} {r.choice(last)}"
 
 
 def _code_doc(r: random.Random, name: str, cjk: str) -> tuple[str, str, str]:
@@ -274,7 +306,7 @@ def _code_doc(r: random.Random, name: str, cjk: str) -> tuple[str, str, str]:
     return fmt, before, after
 
 
-def code_data_corpus(seed: int = 51, n: int = 400) -> list[Doc]:
+def code_data_corpus(seed: int = 51, n: int = 400, held_out: bool = False) -> list[Doc]:
     """Names stored under name-like keys in Python/JS/Go/JSON/YAML/TOML/SQL/CSV.
 
     Labels are ``PERSON``; one in five names is Chinese. ``first_name = "..."`` shapes carry
@@ -285,11 +317,11 @@ def code_data_corpus(seed: int = 51, n: int = 400) -> list[Doc]:
     for _ in range(n):
         fmt, before, after = _code_doc(r, "", "")
         if before.startswith("first_name"):
-            name = r.choice(_EN_FIRST)
+            name = en_name(r, held_out).split()[0]
         elif "姓名" in before or "联系人" in before or r.random() < 0.2:
             name = zh_name(r)
         else:
-            name = en_name(r)
+            name = en_name(r, held_out)
         doc = Doc(f"code-{fmt}")
         doc.add("# record\n" if fmt in ("py", "yaml", "toml") else "")
         doc.add(before)
@@ -312,7 +344,7 @@ _CODE_NOISE = [
     "func (s *Server) Name() string { return s.name }\n",
     "customer = get_customer(order.customer_id)\n",
     "  - name: Install dependencies\n    run: pip install -e .[test]\n",
-    '[tool.poetry]\nname = "my-package"\nauthors = ["Team <team@example.org>"]\n',
+    '[tool.poetry]\nname = "my-package"\nauthors = ["Platform Team"]\n',
     "id,name,price\n1,Widget,9.99\n2,Gadget,19.50\n",
     "assignee: ${{ github.actor }}\n",
     "contact = settings.SUPPORT_CONTACT\n",

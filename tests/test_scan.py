@@ -85,3 +85,27 @@ def test_broken_rule_file_is_one_line_error(project: Path,
     assert main(["scan", "--project", str(project), "--no-nlp"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("redactproxy: ") and err.count("\n") == 1
+
+
+ZH = ("客户王建华反馈无法登录，电话010-62345678，请寄到四川省成都市武侯区人民路570号11栋2501室"
+      "（邮编610041）。\n护照号码：EA1234567，车牌粤B12345，QQ：123456789，微信号：zhang_wei88\n"
+      'user = User(name="Maria Gonzalez")\n')
+
+
+def test_json_reports_chinese_and_code_data_entities(
+        project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDACTPROXY_HOME", str(project / "home"))
+    monkeypatch.setattr("sys.stdin", io.StringIO(ZH))
+    assert main(["scan", "-", "--project", str(project), "--format", "json", "--no-nlp"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    got = [(ZH[f["start"]:f["end"]], f["entity"], f["rule"]) for f in out["findings"]]
+    assert got == [
+        ("王建华", "PERSON", "zh.person"),
+        ("010-62345678", "PHONE_NUMBER", "cn.cn-landline"),
+        ("四川省成都市武侯区人民路570号11栋2501室（邮编610041）", "CN_ADDRESS", "cn.cn-address"),
+        ("EA1234567", "CN_PASSPORT", "cn.cn-passport-new"),
+        ("粤B12345", "CN_LICENCE_PLATE", "cn.cn-licence-plate"),
+        ("123456789", "CN_QQ", "cn.cn-qq"),
+        ("zhang_wei88", "CN_WECHAT_ID", "cn.cn-wechat-id"),
+        ("Maria Gonzalez", "PERSON", "code.person"),
+    ]

@@ -18,6 +18,8 @@ import regex
 
 from redactproxy.detect.base import Finding
 from redactproxy.detect.chinese import ChineseNames
+from redactproxy.detect.codedata import CodeDataNames
+from redactproxy.detect.names import plausible_person
 from redactproxy.detect.nlp import DEFAULT_MODEL, NER_ENTITIES, NlpDetector
 from redactproxy.detect.patterns import PatternDetector, resolve_overlaps
 from redactproxy.detect.prose import plausible_entity, prose_view
@@ -94,6 +96,7 @@ class Engine:
                                     for w in conf.get("ignore", ()))
         self.known = spec.known
         self.chinese = ChineseNames()
+        self.codedata = CodeDataNames()
         self.allow = {t.casefold() for t in spec.allow_terms}
         self.deny = (regex.compile(
             r"(?<!\w)(?:" + "|".join(regex.escape(t) for t in sorted(spec.deny_terms,
@@ -112,6 +115,7 @@ class Engine:
         """Return the non-overlapping findings in ``text`` after policy."""
         found = self.patterns.analyze(text)
         found += self.chinese.analyze(text)
+        found += self.codedata.analyze(text)
         if self.known is not None:
             found += self.known.analyze(text)
         if self.deny is not None:
@@ -121,7 +125,8 @@ class Engine:
             view = prose_view(text)
             if view.strip():
                 guesses = [g for g in _trimmed(view, self.nlp.analyze(view))
-                           if plausible_entity(text, g.start, g.end, g.entity)]
+                           if plausible_entity(text, g.start, g.end, g.entity)
+                           and (g.entity != "PERSON" or plausible_person(text, g.start, g.end))]
                 found += _below(resolve_overlaps(found), guesses)
         return resolve_overlaps(self._policy(text, found))
 

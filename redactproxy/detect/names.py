@@ -1,0 +1,117 @@
+"""Is this a person's name? Given names and surnames from Faker's locale data, plus context.
+
+The small English NER model tags capitalised product and section names as PERSON
+("prefer Mermaid", "Jetpack Compose", "Primary Workflows"), and code is full of capitalised
+values that are not people (``name="Nightly Backup"``). A guess earns its place here:
+
+- several words: the first is a known given name and the last a known given name or
+  surname (``Maria Gonzalez``; not ``Claude Code`` or ``Jetpack Compose``);
+- one word: a known given name or surname *and* a context that says person before it
+  (``Mr.``, ``Dr.``, ``Hi``, ``cc``, ``@``) or after it (``said``, ``wrote``, ``'s``).
+
+The name lists are Faker's per-locale ``first_names`` / ``last_names`` (~12k given names,
+~13k surnames across 30+ locales), read once on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import threading
+
+__all__ = ["Lexicon", "lexicon", "plausible_person"]
+
+_LOCALES = (
+    "en_US en_GB en_IE en_IN en_NG en_KE de_DE fr_FR es_ES es_MX it_IT pt_BR pt_PT nl_NL "
+    "pl_PL sv_SE da_DK no_NO fi_FI cs_CZ hu_HU ro_RO tr_TR id_ID vi_VN zu_ZA ar_AA he_IL "
+    "hi_IN ga_IE hr_HR sk_SK sl_SI lt_LT lv_LV et_EE").split()
+_PARTICLES = frozenset({"de", "da", "del", "della", "di", "van", "von", "der", "den", "la",
+                        "le", "du", "dos", "das", "bin", "ibn", "al", "y", "e", "st.", "ter"})
+_TITLE_BEFORE = re.compile(
+    r"(?:\b(?:mr|mrs|ms|miss|dr|prof|sir|madam|dear|hi|hello|hey|thanks|thank you|cc|"
+    r"ask|tell|ping|contact|customer|colleague|manager|named|called)"
+    r"\.?,?\s+|@)$", re.IGNORECASE)
+_PERSON_AFTER = re.compile(
+    r"^(?:'s\b|\s+(?:said|says|asked|asks|wrote|writes|told|tells|thinks|reported|replied|"
+    r"called|emailed|mentioned|approved|reviewed|joined|left)\b)", re.IGNORECASE)
+
+
+class Lexicon:
+    """Given names and surnames (as written, capitalised) from Faker's person providers."""
+
+    def __init__(self) -> None:
+        given: set[str] = set()
+        surnames: set[str] = set()
+        for loc in _LOCALES:
+            try:
+                provider = importlib.import_module(f"faker.providers.person.{loc}").Provider
+            except ImportError:
+                continue
+            for attr in ("first_names", "first_names_male", "first_names_female"):
+                given.update(_words(getattr(provider, attr, ())))
+            surnames.update(_words(getattr(provider, "last_names", ())))
+        self.given = frozenset(given)
+        self.surnames = frozenset(surnames)
+
+    def is_given(self, word: str) -> bool:
+        """True if ``word`` is a known given name."""
+        return word in self.given
+
+    def is_name_word(self, word: str) -> bool:
+        """True if ``word`` is a known given name or surname."""
+        return word in self.given or word in self.surnames
+
+
+def _words(names: object) -> list[str]:
+    return [n for n in (names.keys() if isinstance(names, dict) else names)  # type: ignore[attr-defined]
+            if isinstance(n, str) and n[:1].isupper()]
+
+
+_LOCK = threading.Lock()
+_LEXICON: Lexicon | None = None
+
+
+def lexicon() -> Lexicon:
+    """The process-wide lexicon, loaded on first use."""
+    global _LEXICON
+    with _LOCK:
+        if _LEXICON is None:
+            _LEXICON = Lexicon()
+        return _LEXICON
+
+
+def full_name(value: str) -> bool:
+    """True if ``value`` reads as given name(s) plus surname: ``Maria Gonzalez``."""
+    words = value.split()
+    if not 2 <= len(words) <= 5:
+        return False
+    lex = lexicon()
+    core = [w for w in words if w.lower() not in _PARTICLES]
+    if len(core) < 2 or not all(_capitalised(w) for w in core):
+        return False
+    last = core[-1].split("-")[-1]
+    return lex.is_given(core[0].split("-")[0]) and lex.is_name_word(last)
+
+
+def _capitalised(word: str) -> bool:
+    w = word.rstrip(".,")
+    return bool(w) and w[0].isupper() and (len(w) == 1 or not w.isupper()) and \
+        all(c.isalpha() or c in "'-." for c in w)
+
+
+def plausible_person(text: str, start: int, end: int) -> bool:
+    """True if an NER PERSON guess ``text[start:end]`` may be a real person's name.
+
+    Args:
+        text: The whole text (context is read around the guess).
+        start: Start offset of the guess.
+        end: End offset of the guess.
+    """
+    value = text[start:end].strip()
+    if full_name(value):
+        return True
+    words = value.split()
+    if len(words) == 1 and lexicon().is_name_word(words[0].removesuffix("'s")):
+        before = text[max(0, start - 30):start]
+        return bool(_TITLE_BEFORE.search(before) or _PERSON_AFTER.match(text[end:end + 20]))
+    return False

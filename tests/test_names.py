@@ -1,0 +1,30 @@
+"""A PERSON guess earns its place: a known given name plus surname, or person context."""
+
+from __future__ import annotations
+
+import pytest
+
+from redactproxy.detect.names import full_name, plausible_person
+
+
+@pytest.mark.parametrize(("text", "guess", "ok"), [
+    ("Please ask Maria Gonzalez to review.", "Maria Gonzalez", True),
+    ("The report from John Smith is late.", "John Smith", True),
+    ("Mr. Okafor called about the invoice.", "Okafor", True),
+    ("Thanks Jordan, merged.", "Jordan", True),
+    ("Maria said the build is red.", "Maria", True),
+    ("When drawing diagrams, prefer Mermaid.", "Mermaid", False),
+    ("Use Jetpack Compose for Android UIs.", "Jetpack Compose", False),
+    ("## Primary Workflows", "Primary Workflows", False),
+    ("Collaboration Mode is off.", "Collaboration Mode", False),
+    ("You are Claude Code, a CLI tool.", "Claude Code", False),
+    ("You are Claude, an assistant.", "Claude", False),
+])
+def test_plausible_person(text: str, guess: str, ok: bool) -> None:
+    start = text.index(guess)
+    assert plausible_person(text, start, start + len(guess)) is ok
+
+
+def test_full_name_needs_capitals_and_a_known_given_name() -> None:
+    assert full_name("Ana de la Cruz") and full_name("Mary-Jane Watson")
+    assert not full_name("maria gonzalez") and not full_name("Nightly Backup")
