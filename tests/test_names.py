@@ -28,3 +28,23 @@ def test_plausible_person(text: str, guess: str, ok: bool) -> None:
 def test_full_name_needs_capitals_and_a_known_given_name() -> None:
     assert full_name("Ana de la Cruz") and full_name("Mary-Jane Watson")
     assert not full_name("maria gonzalez") and not full_name("Nightly Backup")
+
+
+def test_unknown_names_with_person_context() -> None:
+    text = "Kwame Mensah approved it; Dr. Abebe Bikila wrote back."
+    for guess in ("Kwame Mensah", "Abebe Bikila"):
+        start = text.index(guess)
+        assert plausible_person(text, start, start + len(guess))
+
+
+@pytest.mark.parametrize(("text", "guess", "ok"), [
+    ("You are an expert on the AI coding tool called Aider.", "Aider", False),
+    ("She moved to Leeds last year.", "Leeds", True),
+    ("Shipping to Germany takes a week.", "Germany", True),
+    ("The office is in San Francisco.", "San Francisco", True),
+])
+def test_plausible_place(text: str, guess: str, ok: bool) -> None:
+    from redactproxy.detect.names import plausible_place
+
+    start = text.index(guess)
+    assert plausible_place(text, start, start + len(guess)) is ok

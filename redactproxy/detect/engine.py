@@ -19,7 +19,7 @@ import regex
 from redactproxy.detect.base import Finding
 from redactproxy.detect.chinese import ChineseNames
 from redactproxy.detect.codedata import CodeDataNames
-from redactproxy.detect.names import plausible_person
+from redactproxy.detect.names import plausible_person, plausible_place
 from redactproxy.detect.nlp import DEFAULT_MODEL, NER_ENTITIES, NlpDetector
 from redactproxy.detect.patterns import PatternDetector, resolve_overlaps
 from redactproxy.detect.prose import plausible_entity, prose_view
@@ -126,7 +126,7 @@ class Engine:
             if view.strip():
                 guesses = [g for g in _trimmed(view, self.nlp.analyze(view))
                            if plausible_entity(text, g.start, g.end, g.entity)
-                           and (g.entity != "PERSON" or plausible_person(text, g.start, g.end))]
+                           and _earned(text, g)]
                 found += _below(resolve_overlaps(found), guesses)
         return resolve_overlaps(self._policy(text, found))
 
@@ -149,6 +149,15 @@ class Engine:
                 f = Finding(f.start, f.end, f.entity, f.rule, f.score, action)  # type: ignore[arg-type]
             out.append(f)
         return out
+
+
+def _earned(text: str, guess: Finding) -> bool:
+    """A PERSON or LOCATION guess must look like a name or a place (``detect.names``)."""
+    if guess.entity == "PERSON":
+        return plausible_person(text, guess.start, guess.end)
+    if guess.entity == "LOCATION":
+        return plausible_place(text, guess.start, guess.end)
+    return True
 
 
 def _ignored(value: str, ignore: Any) -> bool:

@@ -6,8 +6,9 @@ values that are not people (``name="Nightly Backup"``). A guess earns its place 
 
 - several words: the first is a known given name and the last a known given name or
   surname (``Maria Gonzalez``; not ``Claude Code`` or ``Jetpack Compose``);
-- one word: a known given name or surname *and* a context that says person before it
-  (``Mr.``, ``Dr.``, ``Hi``, ``cc``, ``@``) or after it (``said``, ``wrote``, ``'s``).
+- otherwise a context that says person before it (``Mr.``, ``Dr.``, ``Hi``, ``cc``, ``@``)
+  or after it (``said``, ``wrote``, ``approved``, ``'s``), and for a single word also a
+  known given name or surname (``Kwame Mensah approved it``, ``Thanks Jordan``).
 
 The name lists are Faker's per-locale ``first_names`` / ``last_names`` (~12k given names,
 ~13k surnames across 30+ locales), read once on first use.
@@ -19,7 +20,7 @@ import importlib
 import re
 import threading
 
-__all__ = ["Lexicon", "lexicon", "plausible_person"]
+__all__ = ["Lexicon", "full_name", "lexicon", "plausible_person", "plausible_place"]
 
 _LOCALES = (
     "en_US en_GB en_IE en_IN en_NG en_KE de_DE fr_FR es_ES es_MX it_IT pt_BR pt_PT nl_NL "
@@ -52,6 +53,18 @@ class Lexicon:
             surnames.update(_words(getattr(provider, "last_names", ())))
         self.given = frozenset(given)
         self.surnames = frozenset(surnames)
+        places: set[str] = set()
+        for loc in ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "zh_CN"):
+            try:
+                provider = importlib.import_module(f"faker.providers.address.{loc}").Provider
+            except ImportError:
+                continue
+            for attr in ("countries", "states", "cities", "city_names", "provinces"):
+                values = getattr(provider, attr, ())
+                if isinstance(values, list | tuple | dict):
+                    places.update(v for v in values if isinstance(v, str))
+        #: Country, state and city names, for single-word LOCATION guesses.
+        self.places = frozenset(places)
 
     def is_given(self, word: str) -> bool:
         """True if ``word`` is a known given name."""
@@ -99,6 +112,26 @@ def _capitalised(word: str) -> bool:
         all(c.isalpha() or c in "'-." for c in w)
 
 
+_PLACE_BEFORE = re.compile(
+    r"\b(?:in|at|from|near|to|across|around|outside|inside|via|visit|visiting|city of|"
+    r"based in|lives in|moved to|born in|office in)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def plausible_place(text: str, start: int, end: int) -> bool:
+    """True if an NER LOCATION guess may be a real place: several capitalised words, or one
+    word that is a known country/state/city or follows a locative word (``in``, ``from``).
+
+    ``the AI coding tool called Aider`` is not a place; ``moved to Leeds`` is.
+    """
+    value = text[start:end].strip()
+    words = value.split()
+    if len(words) >= 2:
+        return all(_capitalised(w) or w.lower() in _PARTICLES | {"of", "upon"} for w in words)
+    if value in lexicon().places:
+        return True
+    return bool(_PLACE_BEFORE.search(text[max(0, start - 20):start]))
+
+
 def plausible_person(text: str, start: int, end: int) -> bool:
     """True if an NER PERSON guess ``text[start:end]`` may be a real person's name.
 
@@ -111,7 +144,9 @@ def plausible_person(text: str, start: int, end: int) -> bool:
     if full_name(value):
         return True
     words = value.split()
-    if len(words) == 1 and lexicon().is_name_word(words[0].removesuffix("'s")):
-        before = text[max(0, start - 30):start]
-        return bool(_TITLE_BEFORE.search(before) or _PERSON_AFTER.match(text[end:end + 20]))
-    return False
+    if not 1 <= len(words) <= 4 or not all(_capitalised(w.removesuffix("'s")) for w in words):
+        return False
+    if len(words) == 1 and not lexicon().is_name_word(words[0].removesuffix("'s")):
+        return False
+    before = text[max(0, start - 30):start]
+    return bool(_TITLE_BEFORE.search(before) or _PERSON_AFTER.match(text[end:end + 20]))

@@ -1,0 +1,101 @@
+"""Agent prompts benchmark: findings on coding agents' own instructions, and on user names.
+
+Usage: ``python benchmarks/agent_prompts.py [--aider WHEEL_OR_DIR] [--npm PREFIX]``
+
+Vendor prompts are not ours to commit, so they are read at run time from installed packages
+(install them into a throw-away directory, e.g. ``pip download --no-deps aider-chat -d /tmp/a``
+and ``npm install --prefix /tmp/n @anthropic-ai/claude-code@2.1.197 @google/gemini-cli
+@qwen-code/qwen-code``):
+
+- aider: every string constant of ``aider/coders/*_prompts.py`` (its system prompts, example
+  conversations and reminders), read with ``ast`` from the wheel or an unpacked tree;
+- the npm agents (Claude Code, Gemini CLI, Qwen Code) send their prompt and tool definitions
+  only when they run, so ``tests/e2e/test_agent_prompts.py`` runs them through the proxy
+  (``REDACTPROXY_AGENTS=PREFIX pytest -s tests/e2e/test_agent_prompts.py`` prints one line
+  per agent); ``--npm`` here runs that test.
+
+For each prompt it prints the findings of ``Engine(DetectorSpec())`` by entity (target: no
+PERSON, LOCATION or NRP), then appends a user paragraph holding three names and prints how
+many of them were found (target: all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import subprocess
+import sys
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from redactproxy.detect.engine import DetectorSpec, Engine  # noqa: E402
+
+USER = ("\n\nUser: Maria Gonzalez asked me to fix the parser; Kwame Mensah approved the plan "
+        "and 客户王建华反馈无法登录.\n")
+USER_NAMES = ("Maria Gonzalez", "Kwame Mensah", "王建华")
+
+
+def _strings(source: str) -> list[str]:
+    """Every string constant in a Python module (docstrings included)."""
+    return [n.value for n in ast.walk(ast.parse(source))
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and len(n.value) > 20]
+
+
+def aider_prompts(path: Path) -> str:
+    """The text of aider's prompt modules, from a wheel or a directory holding ``aider/``."""
+    texts: list[str] = []
+    if path.is_file():
+        with zipfile.ZipFile(path) as z:
+            for name in sorted(z.namelist()):
+                if name.startswith("aider/coders/") and name.endswith("_prompts.py"):
+                    texts += _strings(z.read(name).decode("utf-8"))
+    else:
+        for f in sorted((path / "aider" / "coders").glob("*_prompts.py")):
+            texts += _strings(f.read_text(encoding="utf-8"))
+    return "\n\n".join(texts)
+
+
+def report(name: str, engine: Engine, text: str) -> None:
+    found = engine.analyze(text)
+    by = Counter(f.entity for f in found)
+    ner = [f"{text[f.start:f.end]!r}" for f in found if f.entity in ("PERSON", "LOCATION", "NRP")]
+    with_user = text + USER
+    values = {with_user[f.start:f.end] for f in engine.analyze(with_user)}
+    hit = sum(1 for n in USER_NAMES if n in values)
+    print(f"{name:<12} {len(text) // 1000:>4} KB  findings {sum(by.values()):>3} "
+          f"{dict(by) or ''}  PERSON/LOCATION/NRP {len(ner)} (target 0)  "
+          f"user names found {hit}/{len(USER_NAMES)}")
+    for v in ner[:20]:
+        print(f"    {v}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--aider", type=Path, help="aider-chat wheel or unpacked tree")
+    ap.add_argument("--npm", type=Path, help="npm prefix with the agents installed")
+    args = ap.parse_args(argv)
+    engine = Engine(DetectorSpec())
+    if args.aider is not None and args.aider.exists():
+        report("aider", engine, aider_prompts(args.aider))
+    else:
+        print("aider        skipped (pass --aider)")
+    if args.npm is not None:
+        env_cmd = [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider",
+                   str(ROOT / "tests" / "e2e" / "test_agent_prompts.py")]
+        r = subprocess.run(env_cmd, capture_output=True, text=True, cwd=ROOT,
+                           env={**__import__("os").environ, "REDACTPROXY_AGENTS": str(args.npm)})
+        for line in r.stdout.splitlines():
+            if line.startswith("agent prompt"):
+                print(line)
+        print(r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr[-500:])
+    else:
+        print("npm agents   skipped (pass --npm)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
