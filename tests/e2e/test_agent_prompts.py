@@ -58,11 +58,12 @@ def test_agent_prompt_untouched_user_names_found(agent: str, proxy: ProxyProcess
         pytest.skip(f"{agent} not installed (set REDACTPROXY_AGENTS to an npm prefix)")
     project = tmp_path / "repo"
     project.mkdir()
+    (tmp_path / "home").mkdir()
     env = {**os.environ, "REDACTPROXY_HOME": str(proxy.home), "HOME": str(tmp_path / "home"),
            "NO_BROWSER": "1", **extra}
     r = subprocess.run([sys.executable, "-m", "redactproxy", "run", "--port", str(proxy.port),
                         "--project", str(project), "--", exe, *argv, PROMPT],
-                       capture_output=True, text=True, env=env, timeout=240, cwd=project)
+                       capture_output=True, text=True, env=env, timeout=420, cwd=project)
     turns = [q for q in upstream.requests if q.path.startswith(path)]
     assert turns, (r.returncode, r.stderr[-2000:], [q.path for q in upstream.requests])
     body = max(turns, key=lambda q: len(q.body)).body.decode("utf-8", "replace")
