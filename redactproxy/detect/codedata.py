@@ -99,13 +99,13 @@ def _key_kind(key: str) -> str | None:
 
 
 # Every name-like key holds one of these: lines without one are never parsed further.
-_HINTS = KeywordScanner(w.lower() for w in (*_NAME_PARTS, *_GIVEN_KEYS, *_FAMILY_KEYS,
-                                            *_CJK_KEYS))
+# (first_name, surname, forename ... all hold "name".)
+_HINTS = KeywordScanner(w.lower() for w in (*_NAME_PARTS, *_CJK_KEYS, "insert"))
 
 
-def _hinted_lines(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of each line holding a name-like key word (an Aho-Corasick pass)."""
-    hits = sorted({p for ps in _HINTS.positions(text).values() for p in ps})
+def _hinted_lines(found: dict[str, list[int]], text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each line holding a name-like key word."""
+    hits = sorted({p for w, ps in found.items() if w != "insert" for p in ps})
     out: list[tuple[int, int]] = []
     for p in hits:
         if out and p < out[-1][1]:
@@ -122,7 +122,10 @@ def name_slots(text: str) -> Iterator[Slot]:
     Only lines holding a name-like key word are parsed (a C-speed search finds them), so
     code without such keys costs one pass of one regex.
     """
-    lines = _hinted_lines(text)
+    found = _HINTS.positions(text)
+    if not found:
+        return
+    lines = _hinted_lines(found, text)
     for start, end in lines:
         for m in _PAIR.finditer(text, start, end):
             kind = _key_kind(m.group("k"))
@@ -132,10 +135,10 @@ def name_slots(text: str) -> Iterator[Slot]:
             kind = _key_kind(m.group("k"))
             if kind:
                 yield Slot(m.start("v"), m.end("v"), kind)
-    if lines and "," in text:
+    if lines:
         yield from _csv_slots(text, lines)
-    if lines and "insert" in text.lower():
-        yield from _sql_slots(text)
+    if lines and "insert" in found:
+        yield from _sql_slots(text, found["insert"])
 
 
 _CSV_HEADER = re.compile(r"\s*\"?[\w -]{1,40}\"?\s*")
@@ -145,7 +148,10 @@ def _csv_slots(text: str, hinted: list[tuple[int, int]]) -> Iterator[Slot]:
     """Columns of CSV blocks whose header row (one of the ``hinted`` lines) names a
     name-like column; the block runs while rows have as many cells as the header."""
     for start, end in hinted:
-        cols = text[start:end].split(",")
+        header = text[start:end]
+        if end - start > 1500 or "," not in header or any(c in header for c in "()=:;{}[]<>"):
+            continue
+        cols = header.split(",")
         if not 2 <= len(cols) <= 60 or not all(_CSV_HEADER.fullmatch(c) for c in cols):
             continue
         kinds = {j: k for j, c in enumerate(cols) if (k := _key_kind(c.strip().strip('"')))}
@@ -175,9 +181,13 @@ def _csv_slots(text: str, hinted: list[tuple[int, int]]) -> Iterator[Slot]:
             pos = stop + 1
 
 
-def _sql_slots(text: str) -> Iterator[Slot]:
-    """Values of name-like columns in ``INSERT INTO t (cols) VALUES (...), (...)``."""
-    for m in _INSERT.finditer(text):
+def _sql_slots(text: str, at: list[int]) -> Iterator[Slot]:
+    """Values of name-like columns in ``INSERT INTO t (cols) VALUES (...), (...)`` starting
+    at the offsets ``at`` (where ``insert`` occurs)."""
+    for p in at:
+        m = _INSERT.match(text, p)
+        if m is None:
+            continue
         cols = [c.strip().strip("\"`[]") for c in m.group("cols").split(",")]
         kinds = {j: k for j, c in enumerate(cols) if (k := _key_kind(c))}
         if not kinds:

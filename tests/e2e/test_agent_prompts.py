@@ -73,6 +73,8 @@ def test_agent_prompt_untouched_user_names_found(agent: str, proxy: ProxyProcess
     print(f"\nagent prompt {agent}: {len(body) // 1000} KB sent, placeholders "
           f"{placeholders or 'none'}, PERSON placeholders {len(persons)} "
           f"(user names {len(NAMES)}), user names left in clear {len(missing)}")
+    for m in re.finditer(r"<(?:LOCATION|NRP)_\d+>", body):
+        print(f"    {body[max(0, m.start() - 80):m.end() + 40]!r}")
     assert missing == []
     assert len(persons) == len(NAMES), placeholders  # only the user's names, nothing else
     assert not {"LOCATION", "NRP"} & set(placeholders)
