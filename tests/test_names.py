@@ -42,6 +42,7 @@ def test_unknown_names_with_person_context() -> None:
     ("She moved to Leeds last year.", "Leeds", True),
     ("Shipping to Germany takes a week.", "Germany", True),
     ("The office is in San Francisco.", "San Francisco", True),
+    ("3) Optimize image loading in Gallery component, 4) Fix loops", "Gallery", False),
 ])
 def test_plausible_place(text: str, guess: str, ok: bool) -> None:
     from redactproxy.detect.names import plausible_place

@@ -117,6 +117,14 @@ _PLACE_BEFORE = re.compile(
     r"based in|lives in|moved to|born in|office in)\s+(?:the\s+)?$", re.IGNORECASE)
 
 
+# A capitalised word followed by one of these names a part of a program, not a place.
+_THING_AFTER = re.compile(
+    r"^\s+(?:component|module|file|class|function|method|view|page|screen|tab|service|"
+    r"folder|directory|package|layer|table|model|library|app|panel|widget|section|mode|"
+    r"workflow|hook|store|route|endpoint|api|tool|command|menu|button|dialog|modal|field)s?\b",
+    re.IGNORECASE)
+
+
 def plausible_place(text: str, start: int, end: int) -> bool:
     """True if an NER LOCATION guess may be a real place: several capitalised words, or one
     word that is a known country/state/city or follows a locative word (``in``, ``from``).
@@ -125,6 +133,8 @@ def plausible_place(text: str, start: int, end: int) -> bool:
     """
     value = text[start:end].strip()
     words = value.split()
+    if _THING_AFTER.match(text[end:end + 20]):
+        return False
     if len(words) >= 2:
         return all(_capitalised(w) or w.lower() in _PARTICLES | {"of", "upon"} for w in words)
     if value in lexicon().places:
