@@ -44,6 +44,7 @@ def test_finds_names_in_context(text: str, name: str) -> None:
     "白名单和黑名单的优先级，树的叶子节点，连接池的大小。",
     "我们和阿里云的团队讨论了方案。",
     "王明天来上班",  # 王 + 明天 (tomorrow): not a name without context
+    "此致\n敬礼\n",  # a letter's closing on lines of its own
 ])
 def test_everyday_words_starting_with_a_surname_are_not_names(text: str) -> None:
     assert _found(text) == []

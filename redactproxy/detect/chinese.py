@@ -67,6 +67,7 @@ SURNAMES = frozenset(
 #: are the ones its dictionary tags ``nr`` or that its HMM glues together.
 NOT_NAMES = frozenset(
     "马上 高可用 周期 金额 万一 向量 安全 于是 林林总总 陈旧 江河 毛利率 叶子 白名单 黄名单 "
+    "敬礼 此致 "
     "黄金周 宋体 黑名单 华为 金山 方正 高明 曾几何时 姜汁 武侯区 李四 王五 张三 高并发 高性能 "
     "高频 高速 高级 高效 周末 周边 周年 周一 周二 周三 周四 周五 周六 周日 周报 金融 金色 "
     "马力 马达 石油 江山 龙头 钱包 常量 常数 常用 常见 温度 文件 文本 文档 文字 明天 明确 明显 "
