@@ -1,7 +1,8 @@
 """The mitmproxy addon: pick AI flows, call the core, report. Hooks only.
 
-Interception policy lives in ``tls_clienthello`` (only AI hosts are decrypted; every other
-connection is tunnelled untouched), routing for tests and mirrors at name resolution,
+Interception policy (what is decrypted, which requests are AI calls) is its own addon,
+``redactproxy.proxy.policy.InterceptPolicy``, nested here; routing for tests and mirrors
+happens at name resolution,
 redaction in ``request`` (fail closed: anything that cannot be scanned is refused in the
 provider's own error format), restoration in ``responseheaders`` (streams) and
 ``response`` (whole bodies). Nothing here knows where text lives in a body or what a
@@ -11,8 +12,6 @@ placeholder looks like: that is the core's business.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import hashlib
 import itertools
 import logging
@@ -22,9 +21,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from mitmproxy import ctx, exceptions, http, tls
+from mitmproxy import ctx, exceptions, http
 from mitmproxy.addonmanager import Loader
-from mitmproxy.proxy.mode_specs import ReverseMode
 
 from redactproxy.codecs import decoder_for, encoder_for
 from redactproxy.config import ProjectConfig
@@ -40,14 +38,15 @@ from redactproxy.errors import (
     StoreError,
     UnknownProject,
 )
-from redactproxy.hosts import host_matches, is_ai_host, provider_for_host
+from redactproxy.hosts import host_matches, provider_for_host
 from redactproxy.jsonsplice import loads
 from redactproxy.masking import context_snippet, mask_value, value_hash
 from redactproxy.projects import ProjectSet
 from redactproxy.protocols.answers import StreamRewriter, asks_for_json, restore_json
-from redactproxy.protocols.apis import Api, gemini_model, identify
+from redactproxy.protocols.apis import Api, gemini_model, guess_family, identify
 from redactproxy.protocols.errors import error_body, error_headers
 from redactproxy.protocols.meta import Meta
+from redactproxy.proxy.policy import InterceptPolicy
 from redactproxy.records import FindingRecord, RecordSink, RequestRecord
 from redactproxy.redact import Applied, BodyRedaction
 from redactproxy.resolve import parse_resolve
@@ -146,7 +145,6 @@ class RedactProxy:
         self.vault: Vault | None = None
         self.vault_notice: str | None = None
         self.resolve: dict[tuple[str, int], tuple[str, int]] = {}
-        self._client_project: dict[str, str] = {}
         self._ids = itertools.count(1)
         self._hash_key = b""
         self.credentials = CredentialPolicy([], lambda provider: None)
@@ -154,6 +152,8 @@ class RedactProxy:
         self.stored_keys: list[str] = []
         self._keys_loaded = 0.0
         self.store_error: str | None = None
+        self.policy = InterceptPolicy(self._config, lambda: self.key_hosts)
+        self.addons = [self.policy]  # mitmproxy calls nested addons' hooks after ours
 
     # --- options and lifecycle ---------------------------------------------------------
 
@@ -271,45 +271,12 @@ class RedactProxy:
 
     # --- connection policy -------------------------------------------------------------
 
-    def _project_of(self, client_id: str) -> str | None:
-        return self._client_project.get(client_id)
-
     def _config(self, pid: str | None) -> ProjectConfig:
         assert self.projects is not None
         return self.projects.get(pid)
 
-    def _intercepts(self, host: str, pid: str | None) -> bool:
-        try:
-            extra = self._config(pid).hosts
-        except ConfigError:
-            return True  # intercept, so the request can be refused with the reason
-        return is_ai_host(host, extra) or is_ai_host(host, self.key_hosts)
-
     def _blocked_host(self, host: str, cfg: ProjectConfig) -> bool:
         return any(host_matches(host, h) for h in cfg.blocked_hosts)
-
-    def http_connect(self, flow: http.HTTPFlow) -> None:
-        pid = _proxy_user(flow.request.headers.get("proxy-authorization", ""))
-        if pid:
-            self._client_project[flow.client_conn.id] = pid
-        try:
-            cfg = self._config(pid)
-        except ConfigError:
-            return  # decided per request, where the refusal can carry the reason
-        if self._blocked_host(flow.request.host, cfg):
-            flow.response = http.Response.make(
-                403, f"redactproxy: host {flow.request.host} is blocked for project "
-                     f"{cfg.name}\n".encode(), {"content-type": "text/plain"})
-
-    def client_disconnected(self, client: Any) -> None:
-        self._client_project.pop(client.id, None)
-
-    def tls_clienthello(self, data: tls.ClientHelloData) -> None:
-        if isinstance(data.context.client.proxy_mode, ReverseMode):
-            return  # a gateway's own TLS (--tls-cert): its requests are checked per request
-        host = data.client_hello.sni or (data.context.server.address or ("",))[0]
-        if not self._intercepts(host, self._project_of(data.context.client.id)):
-            data.ignore_connection = True
 
     def _install_resolver(self) -> None:
         """Route ``--resolve`` hosts at name resolution, in the proxy's event loop.
@@ -338,31 +305,29 @@ class RedactProxy:
         loop.getaddrinfo = getaddrinfo  # type: ignore[method-assign]
         loop._redactproxy_resolver = True  # type: ignore[attr-defined]
 
-    def requestheaders(self, flow: http.HTTPFlow) -> None:
-        # Addressed to us, never to the upstream (plain-HTTP proxy requests carry it).
-        auth = flow.request.headers.pop("proxy-authorization", None)
-        pid = _proxy_user(auth) if auth else None
-        if pid:
-            self._client_project[flow.client_conn.id] = pid
-
     # --- requests ----------------------------------------------------------------------
 
     async def request(self, flow: http.HTTPFlow) -> None:
         if flow.response is not None:
             return
-        pid = self._project_of(flow.client_conn.id)
+        pid = self.policy.project_of(flow.client_conn.id)
         host = flow.request.pretty_host
-        if not self._intercepts(host, pid):
+        why = self.policy.ai_call(flow)
+        if why is None:
             self._egress(flow, pid)
             return
         provider = provider_for_host(host)
-        api = identify(flow.request.path, provider.protocol if provider else "openai")
+        api = identify(flow.request.path,
+                       provider.protocol if provider else guess_family(flow.request.path))
         record = RequestRecord(id=f"{next(self._ids)}", method=flow.request.method, host=host,
                                path=flow.request.path.split("?", 1)[0], api=api.name,
                                provider=provider.name if provider else None,
                                client=f"{flow.client_conn.peername[0]}"
                                if flow.client_conn.peername else "",
                                developer=flow.metadata.get("redactproxy_developer"))
+        if why == "unlisted":
+            record.alerts.append(f"unlisted AI endpoint: {host} looks like an AI API; "
+                                 "redacted because [proxy] inspect = \"all\"")
         try:
             cfg = self._config(pid)
             record.project = cfg.name
@@ -658,15 +623,3 @@ class _Evidence(Protocol):
     """A sink that keeps evidence (the audit store): its failures stop traffic."""
 
     def check(self) -> None: ...
-
-
-def _proxy_user(header: str) -> str | None:
-    """The user name of a ``Proxy-Authorization: Basic`` header (our project id)."""
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "basic" or not value:
-        return None
-    try:
-        user = base64.b64decode(value.strip()).decode("utf-8").split(":", 1)[0]
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    return user or None

@@ -3,7 +3,9 @@
 Keys (a contract other tools use; extend, don't rename)::
 
     [proxy]    hosts = [...], blocked_hosts = [...], blocked_paths = [...],
-               egress = "flag"|"block"  (AI-shaped requests to hosts not intercepted)
+               egress = "flag"|"block"  (AI-shaped requests to hosts not intercepted),
+               ignore_hosts = [...]  (discovered relays not to intercept),
+               inspect = "ai"|"all"  (decrypt every host, scan what looks like an AI call)
     [detect]   nlp_model = "...", nlp = true, packs = ["secrets", "pii", "cn"]
     [[rules]]  id, entity, pattern, keywords, validator, entropy, action, examples.*
     [terms]    deny = [...], allow = [...]
@@ -31,7 +33,8 @@ from redactproxy.home import home_dir
 __all__ = ["PROJECT_FILE", "ProjectConfig", "load_project", "user_config_path"]
 
 PROJECT_FILE = ".redactproxy.toml"
-_SECTIONS = {"proxy": {"hosts", "blocked_hosts", "blocked_paths", "egress"},
+_SECTIONS = {"proxy": {"hosts", "blocked_hosts", "blocked_paths", "egress", "ignore_hosts",
+                       "inspect"},
              "detect": {"nlp_model", "nlp", "packs"},
              "terms": {"deny", "allow"},
              "store": {"url"}}  # user file only; read by redactproxy.stores.location
@@ -52,6 +55,8 @@ class ProjectConfig:
         root: Project directory.
         name: Short name for people (the directory name).
         hosts: Extra AI hosts to intercept.
+        ignore_hosts: Discovered relay hosts (patterns) not to intercept.
+        inspect: ``ai`` or ``all`` if a rule file sets ``[proxy] inspect``, else None.
         blocked_hosts: Hosts whose requests are refused.
         blocked_paths: Path prefixes (or ``host/path`` prefixes) refused on AI hosts.
         spec: What the detector looks for.
@@ -67,6 +72,8 @@ class ProjectConfig:
     files: tuple[tuple[Path, float], ...] = ()
     packs: tuple[str, ...] = DEFAULT_PACKS
     egress: str = "flag"
+    ignore_hosts: tuple[str, ...] = ()
+    inspect: str | None = None
 
     def stale(self) -> bool:
         """True if a rule file changed, appeared or disappeared since loading."""
@@ -118,6 +125,8 @@ class _Merged:
     nlp_model: str | None = None
     packs: tuple[str, ...] = DEFAULT_PACKS
     egress: str = "flag"
+    ignore_hosts: list[str] = field(default_factory=list)
+    inspect: str | None = None
 
 
 def _read(path: Path, merged: _Merged) -> None:
@@ -139,13 +148,17 @@ def _read(path: Path, merged: _Merged) -> None:
         return f"{path}:{_line_of(text, section, key)}: {section}.{key}"
 
     proxy = data.get("proxy", {})
-    for key in ("hosts", "blocked_hosts", "blocked_paths"):
+    for key in ("hosts", "blocked_hosts", "blocked_paths", "ignore_hosts"):
         if key in proxy:
             getattr(merged, key).extend(_strings(proxy[key], where("proxy", key)))
     if "egress" in proxy:
         if proxy["egress"] not in ("flag", "block"):
             raise ConfigError(f"{where('proxy', 'egress')}: must be \"flag\" or \"block\"")
         merged.egress = proxy["egress"]
+    if "inspect" in proxy:
+        if proxy["inspect"] not in ("ai", "all"):
+            raise ConfigError(f"{where('proxy', 'inspect')}: must be \"ai\" or \"all\"")
+        merged.inspect = proxy["inspect"]
     detect = data.get("detect", {})
     if "nlp" in detect:
         if not isinstance(detect["nlp"], bool):
@@ -222,4 +235,5 @@ def load_project(root: Path | str, *, user_file: Path | None = None, nlp: bool =
     return ProjectConfig(root=root, name=root.name or str(root), hosts=tuple(merged.hosts),
                          blocked_hosts=tuple(merged.blocked_hosts),
                          blocked_paths=tuple(merged.blocked_paths), spec=spec,
-                         files=tuple(files), packs=merged.packs, egress=merged.egress)
+                         files=tuple(files), packs=merged.packs, egress=merged.egress,
+                         ignore_hosts=tuple(merged.ignore_hosts), inspect=merged.inspect)

@@ -68,10 +68,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=run)
 
 
-def _modes(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+def _modes(args: argparse.Namespace) -> tuple[list[str], list[str], list[str]]:
+    """mitmproxy modes, what to show for each, and ``PORT=/prefix`` of gateways whose
+    upstream URL has a path (``https://relay.example/openai``): mitmproxy's reverse mode
+    takes an origin only, so the gateway adds the prefix to each request path itself."""
     host, port = args.listen_host, args.listen_port
     modes: list[str] = []
     shown: list[str] = []
+    prefixes: list[str] = []
     if not args.no_forward:
         modes.append(f"regular@{host}:{port}")
         shown.append(f"http://{host}:{port} (forward proxy)")
@@ -86,11 +90,17 @@ def _modes(args: argparse.Namespace) -> tuple[list[str], list[str]]:
             gp = int(gport)
         else:
             gp, next_port = next_port, next_port + 1
-        modes.append(f"reverse:{url}@{host}:{gp}")
+        scheme, _, rest = url.partition("://")
+        origin, _, prefix = rest.partition("/")
+        if not origin:
+            raise ConfigError(f"--upstream {spec!r}: no host name")
+        if prefix.strip("/"):
+            prefixes.append(f"{gp}=/{prefix.strip('/')}")
+        modes.append(f"reverse:{scheme}://{origin}@{host}:{gp}")
         shown.append(f"http://{host}:{gp} (gateway to {url})")
     if not modes:
         raise ConfigError("nothing to run: --no-forward needs at least one --upstream")
-    return modes, shown
+    return modes, shown, prefixes
 
 
 def run(args: argparse.Namespace) -> int:
@@ -100,13 +110,13 @@ def run(args: argparse.Namespace) -> int:
             parse_resolve(spec)
         except ValueError as e:
             raise ConfigError(str(e)) from None
-    modes, shown = _modes(args)
+    modes, shown, prefixes = _modes(args)
     from redactproxy.stores.location import open_stores
 
     stores = open_stores(args.store)
     try:
         _check_access(args, stores)
-        return asyncio.run(_serve(args, modes, shown, stores))
+        return asyncio.run(_serve(args, modes, shown, prefixes, stores))
     finally:
         stores.close()
 
@@ -186,7 +196,7 @@ def _shared(stores: Any) -> tuple[Any, Any, bytes]:
 
 
 async def _serve(args: argparse.Namespace, modes: list[str], shown: list[str],
-                 stores: Any) -> int:
+                 prefixes: list[str], stores: Any) -> int:
     from mitmproxy import exceptions
     from mitmproxy.options import Options
     from mitmproxy.tools.dump import DumpMaster
@@ -222,6 +232,7 @@ async def _serve(args: argparse.Namespace, modes: list[str], shown: list[str],
         mode=modes, confdir=str(confdir()), listen_host=args.listen_host,
         redact_project=str(args.project or Path.cwd()), redact_resolve=args.resolve,
         redact_nlp=not args.no_nlp, redact_timeout=args.timeout,
+        redact_gateway_prefix=prefixes,
         connection_strategy="lazy",
     )
     if args.require_tokens:

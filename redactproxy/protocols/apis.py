@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["API_NAMES", "Api", "identify"]
+__all__ = ["API_NAMES", "Api", "gemini_model", "guess_family", "identify"]
 
 API_NAMES = ("openai-chat", "openai-responses", "anthropic-messages", "gemini", "generic")
 
@@ -49,6 +49,24 @@ def identify(path: str, family: str = "openai") -> Api:
     if _GEMINI.search(bare):
         return Api("gemini", "gemini")
     return Api("generic", family)
+
+
+def guess_family(path: str) -> str:
+    """The provider family a request to an unknown host (a relay, a gateway) most likely uses.
+
+    Relays serve several families under one host, often behind a path prefix
+    (``/anthropic/v1/messages``, ``/gemini/v1beta/models/...``), so the path decides:
+    Anthropic's ``/messages``, Gemini's ``/models/<m>:<method>``, else OpenAI's shapes.
+
+    Args:
+        path: Request path, query included.
+    """
+    bare = path.split("?", 1)[0].rstrip("/").lower()
+    if bare.endswith(("/messages", "/messages/count_tokens")) or "/anthropic/" in f"{bare}/":
+        return "anthropic"
+    if re.search(r"/models/[^/:]+:[a-z]+", bare) or "/gemini/" in f"{bare}/":
+        return "gemini"
+    return "openai"
 
 
 def gemini_model(path: str) -> str | None:

@@ -1,0 +1,136 @@
+"""Gateway mode is fail-closed for ANY upstream: relay names on no list, IPs, localhost.
+
+The fake upstream answers as ``relay.example.test`` (routed with ``--resolve``), a name on
+no built-in list and in no rule file, and as ``127.0.0.1`` / ``localhost``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx2
+import pytest
+
+from tests.e2e.values import EMAIL, GITHUB, assert_absent
+from tests.fakes.upstream import FakeUpstream
+
+RELAY = "https://relay.example.test"
+
+
+def _plain() -> httpx2.Client:
+    return httpx2.Client(trust_env=False, timeout=30)
+
+
+def _sse_text(raw: str, pick) -> str:  # type: ignore[no-untyped-def]
+    out = ""
+    for line in raw.splitlines():
+        if line.startswith("data: ") and line[6:].strip() not in ("[DONE]", ""):
+            out += pick(json.loads(line[6:]))
+    return out
+
+
+def test_gateway_to_unlisted_relay_redacts_and_restores_every_shape(
+        proxy_factory, upstream: FakeUpstream) -> None:
+    import anthropic
+    import openai
+
+    pp = proxy_factory(args=["--no-forward", "--upstream", RELAY])
+    base = f"http://127.0.0.1:{pp.port}"
+    secret = f"relay {EMAIL} {GITHUB}"
+
+    oai = openai.OpenAI(api_key="sk-test", base_url=f"{base}/v1", max_retries=0,
+                        http_client=_plain())
+    r = oai.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": secret}])
+    assert_absent(upstream.last().body, (EMAIL, GITHUB))
+    assert upstream.last().hostname == "relay.example.test"
+    assert r.choices[0].message.content == f"Echo: {secret}"
+
+    stream = oai.chat.completions.create(model="gpt-4o", stream=True,
+                                         messages=[{"role": "user", "content": secret}])
+    assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices) \
+        == f"Echo: {secret}"
+    assert_absent(upstream.last().body, (EMAIL, GITHUB))
+
+    with oai.responses.stream(model="gpt-4o", input=secret) as rs:
+        text = "".join(e.delta for e in rs if e.type == "response.output_text.delta")
+    assert text == f"Echo: {secret}"
+    assert_absent(upstream.last().body, (EMAIL, GITHUB))
+
+    ant = anthropic.Anthropic(api_key="sk-ant-test", base_url=base, max_retries=0,
+                              http_client=_plain())
+    with ant.messages.stream(model="claude-sonnet-4-5", max_tokens=50,
+                             messages=[{"role": "user", "content": secret}]) as ms:
+        assert "".join(ms.text_stream) == f"Echo: {secret}"
+    assert_absent(upstream.last().body, (EMAIL, GITHUB))
+
+    with _plain() as c:
+        r = c.post(f"{base}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+                   json={"contents": [{"role": "user", "parts": [{"text": secret}]}]},
+                   headers={"x-goog-api-key": "test-key"})
+    assert r.status_code == 200
+    assert_absent(upstream.last().body, (EMAIL, GITHUB))
+    text = _sse_text(r.text, lambda d: "".join(
+        p.get("text", "") for c in d.get("candidates", []) for p in c["content"]["parts"]))
+    assert secret in text
+    # Shown as what it is: one start-up line names the gateway, records name the relay.
+    assert any("gateway to https://relay.example.test" in line for line in pp.lines)
+
+
+def test_gateway_to_ip_and_localhost_upstreams(proxy_factory, upstream: FakeUpstream) -> None:
+    import openai
+
+    pp = proxy_factory(args=["--no-forward",
+                             "--upstream", f"https://127.0.0.1:{upstream.port}",
+                             "--upstream", f"https://localhost:{upstream.port}"])
+    for port, host in ((pp.port, "127.0.0.1"), (pp.port + 1, "localhost")):
+        oai = openai.OpenAI(api_key="sk-test", base_url=f"http://127.0.0.1:{port}/v1",
+                            max_retries=0, http_client=_plain())
+        r = oai.chat.completions.create(model="gpt-4o", messages=[
+            {"role": "user", "content": f"ip {EMAIL} {GITHUB}"}])
+        sent = upstream.last()
+        assert sent.hostname == host
+        assert_absent(sent.body, (EMAIL, GITHUB))
+        assert r.choices[0].message.content == f"Echo: ip {EMAIL} {GITHUB}"
+
+
+def test_gateway_with_path_prefix(proxy_factory, upstream: FakeUpstream) -> None:
+    pp = proxy_factory(args=["--no-forward", "--upstream", f"{RELAY}/openai"])
+    with _plain() as c:
+        r = c.post(f"http://127.0.0.1:{pp.port}/v1/chat/completions",
+                   json={"model": "gpt-4o", "messages": [
+                       {"role": "user", "content": f"prefix {EMAIL}"}]},
+                   headers={"authorization": "Bearer sk-test"})
+    assert r.status_code == 200, r.text
+    assert upstream.last().route == "/openai/v1/chat/completions"
+    assert_absent(upstream.last().body, (EMAIL,))
+    assert r.json()["choices"][0]["message"]["content"] == f"Echo: prefix {EMAIL}"
+
+
+@pytest.mark.parametrize("path,family", [
+    ("/v1/chat/completions", "openai"), ("/v1/messages", "anthropic"),
+    ("/v1beta/models/g:generateContent", "gemini")])
+def test_gateway_refuses_unparseable_bodies_in_the_guessed_format(
+        proxy_factory, upstream: FakeUpstream, path: str, family: str) -> None:
+    pp = proxy_factory(args=["--no-forward", "--upstream", RELAY])
+    with _plain() as c:
+        r = c.post(f"http://127.0.0.1:{pp.port}{path}", content=b'{"messages": [',
+                   headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    err = r.json()
+    if family == "anthropic":
+        assert err["type"] == "error" and "redactproxy" in err["error"]["message"]
+    elif family == "gemini":
+        assert err["error"]["status"] == "INVALID_ARGUMENT"
+    else:
+        assert "not valid JSON" in err["error"]["message"]
+    assert upstream.requests == []
+
+
+def test_gateway_detector_failure_refuses(proxy_factory, upstream: FakeUpstream) -> None:
+    pp = proxy_factory(args=["--no-forward", "--upstream", RELAY, "--timeout", "2"],
+                       env={"REDACTPROXY_FAULT": "raise"})
+    with _plain() as c:
+        r = c.post(f"http://127.0.0.1:{pp.port}/v1/chat/completions",
+                   json={"model": "m", "messages": [{"role": "user", "content": EMAIL}]})
+    assert r.status_code == 500 and "redactproxy" in r.json()["error"]["message"]
+    assert upstream.requests == []
