@@ -17,11 +17,14 @@ from datetime import datetime
 from typing import Any
 
 from redactproxy.audit import StoredRequest, VerifyResult
+from redactproxy.hosts import host_matches
 
 __all__ = [
     "EVIDENCE_FORMAT",
+    "RelayTally",
     "Report",
     "build_report",
+    "is_relay_row",
     "evidence_lines",
     "parse_time",
     "render_text",
@@ -84,6 +87,24 @@ class TokenUse:
 
 
 @dataclass(slots=True)
+class RelayTally:
+    """What one relay (an AI host no built-in provider owns) saw and billed."""
+
+    requests: int = 0
+    redactions: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    model_substitutions: int = 0
+    billing_anomalies: int = 0
+    alerts: int = 0
+
+
+def is_relay_row(values: dict[str, Any]) -> bool:
+    """True for an AI call (its API identified) to a host of no built-in provider."""
+    return values.get("provider") is None and values.get("api") is not None
+
+
+@dataclass(slots=True)
 class Report:
     """Everything ``redactproxy report`` prints, as plain data (``asdict`` gives its JSON).
 
@@ -101,6 +122,8 @@ class Report:
         by_developer: Per developer (requests through a team gateway with tokens).
         tokens: Per host and model served (requested when no model was reported).
         alerts: ``{time, project, host, alert}`` in time order.
+        relay: The one relay host (pattern) reported on, None for all hosts.
+        relays: Per relay host: requests, redactions, tokens, alerts by kind.
     """
 
     since: float | None
@@ -116,6 +139,8 @@ class Report:
     by_developer: dict[str, Tally] = field(default_factory=dict)
     tokens: list[TokenUse] = field(default_factory=list)
     alerts: list[dict[str, str]] = field(default_factory=list)
+    relay: str | None = None
+    relays: dict[str, RelayTally] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """Return the report as JSON-ready data, times as ISO 8601 strings."""
@@ -125,7 +150,8 @@ class Report:
 
 
 def build_report(rows: Iterable[StoredRequest], *, since: float | None = None,
-                 until: float | None = None, project: str | None = None) -> Report:
+                 until: float | None = None, project: str | None = None,
+                 relay: str | None = None) -> Report:
     """Tally stored requests into a ``Report``.
 
     Args:
@@ -133,13 +159,16 @@ def build_report(rows: Iterable[StoredRequest], *, since: float | None = None,
         since: Recorded in the report (the rows are already filtered).
         until: Likewise.
         project: Likewise.
+        relay: Only requests to this host (exact, or a ``*.`` pattern).
     """
-    rep = Report(since=since, until=until, project=project)
+    rep = Report(since=since, until=until, project=project, relay=relay)
     verdicts: Counter[str] = Counter()
     entities: Counter[str] = Counter()
     tokens: dict[tuple[str, str], TokenUse] = {}
     for row in sorted(rows, key=lambda r: r.row_id):
         v = row.values
+        if relay is not None and not host_matches(v["host"], relay):
+            continue
         n = len(row.findings)
         rep.requests += 1
         rep.redactions += n
@@ -161,6 +190,15 @@ def build_report(rows: Iterable[StoredRequest], *, since: float | None = None,
         use.tokens_out += v["tokens_out"] or 0
         rep.alerts += [{"time": _iso(v["started"]) or "", "project": v["project"] or "default",
                         "host": v["host"], "alert": a} for a in row.alerts]
+        if is_relay_row(v):
+            r = rep.relays.setdefault(v["host"], RelayTally())
+            r.requests += 1
+            r.redactions += n
+            r.tokens_in += v["tokens_in"] or 0
+            r.tokens_out += v["tokens_out"] or 0
+            r.alerts += len(row.alerts)
+            r.model_substitutions += sum(a.startswith("model substitution") for a in row.alerts)
+            r.billing_anomalies += sum(a.startswith("billing anomaly") for a in row.alerts)
     rep.verdicts = dict(verdicts.most_common())
     rep.by_entity = dict(entities.most_common())
     rep.by_project = dict(sorted(rep.by_project.items(), key=lambda kv: -kv[1].redactions))
@@ -191,6 +229,8 @@ def render_text(rep: Report) -> str:
     """Return the report as aligned plain text, one section per figure."""
     period = f"{_iso(rep.since) or 'beginning'} to {_iso(rep.until) or 'now'}"
     scope = f"project {rep.project}" if rep.project else "all projects"
+    if rep.relay:
+        scope += f", relay {rep.relay}"
     verdicts = ", ".join(f"{k} {v:,}" for k, v in rep.verdicts.items()) or "none"
     out = [f"redactproxy report: {period}, {scope}",
            f"{rep.requests:,} requests ({verdicts}), {rep.redactions:,} redactions", ""]
@@ -203,6 +243,12 @@ def render_text(rep: Report) -> str:
             continue  # only a team gateway with tokens records developers
         out += _table(title, (key, "requests", "redactions"),
                       [(k, t.requests, t.redactions) for k, t in data.items()])
+    out += _table("Relays (AI hosts no built-in provider owns)",
+                  ("relay", "requests", "redactions", "tokens in", "out", "model subst.",
+                   "billing", "alerts"),
+                  [(h, t.requests, t.redactions, t.tokens_in, t.tokens_out,
+                    t.model_substitutions, t.billing_anomalies, t.alerts)
+                   for h, t in rep.relays.items()])
     out += _table("Tokens billed", ("host", "model", "requests", "in", "out"),
                   [(t.host, t.model, t.requests, t.tokens_in, t.tokens_out)
                    for t in rep.tokens])

@@ -34,11 +34,16 @@ class Ui:
         lines = [f"redactproxy {__version__} listening on {s}" for s in shown] + [NEXT_STEP]
         if addon.vault_notice:
             lines.append(f"note: {addon.vault_notice}")
+        relays = addon.policy.relay_lines(None)
+        lines += relays
         if self.view is None:
             print("\n".join(lines), flush=True)
             threading.Thread(target=self._log_detector, args=(addon,), daemon=True).start()
             return
         self.view.notice(NEXT_STEP)
+        self.view.set_relays([r for r in relays if r.startswith("relay ")])
+        for warning in (r for r in relays if r.startswith("warning: ")):
+            self.view.notice(warning.removeprefix("warning: "))
         if addon.vault_notice:
             self.view.notice(addon.vault_notice)
         self.view.set_vault("persistent" if addon.vault.persistent else "in-memory")

@@ -32,7 +32,7 @@ from redactproxy.masking import safe_path
 from redactproxy.records import FindingRecord, RequestRecord
 from redactproxy.safeguards import model_substitution
 
-__all__ = ["HeaderInfo", "LiveView", "LogLineSink", "format_counts"]
+__all__ = ["HeaderInfo", "LiveView", "LogLineSink", "format_counts", "is_relay"]
 
 _VERDICT_STYLE = {
     "passed": ("passed", "green"),
@@ -58,6 +58,7 @@ class HeaderInfo:
         detector: ``loading``, ``ready`` or ``failed``.
         vault: ``persistent`` or ``in-memory``.
         notices: One-time messages (``no keyring: vault in memory only``).
+        relays: Discovered relays, ``relay HOST (from WHERE)`` each.
     """
 
     listen: list[str]
@@ -66,6 +67,12 @@ class HeaderInfo:
     detector: str = "loading"
     vault: str = "in-memory"
     notices: list[str] = field(default_factory=list)
+    relays: list[str] = field(default_factory=list)
+
+
+def is_relay(rec: RequestRecord) -> bool:
+    """True if ``rec`` is an AI call to a host that is no built-in provider's (a relay)."""
+    return rec.provider is None and rec.api is not None
 
 
 def format_counts(counts: dict[str, int], sep: str = "×", join: str = " ") -> str:
@@ -110,12 +117,22 @@ class _Totals:
 
 
 @dataclass(slots=True)
+class _RelayTotals:
+    requests: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    redacted: int = 0
+    alerts: int = 0
+
+
+@dataclass(slots=True)
 class _Snapshot:
     header: HeaderInfo
     rows: list[RequestRecord]
     findings: list[_FindingEntry]
     alerts: list[_AlertEntry]
     totals: _Totals
+    relays: dict[str, _RelayTotals]
     height: int
     width: int
 
@@ -141,13 +158,15 @@ class LiveView:
         self._header = dataclasses.replace(header, listen=list(header.listen),
                                            projects=list(header.projects),
                                            rule_packs=list(header.rule_packs),
-                                           notices=list(header.notices))
+                                           notices=list(header.notices),
+                                           relays=list(header.relays))
         self._keep = keep
         self._rows: OrderedDict[str, RequestRecord] = OrderedDict()
         self._open: dict[str, int] = {}
         self._findings: deque[_FindingEntry] = deque(maxlen=_FINDINGS_SHOWN * 4)
         self._alerts: deque[_AlertEntry] = deque(maxlen=_ALERTS_SHOWN * 4)
         self._totals = _Totals()
+        self._relays: dict[str, _RelayTotals] = {}
         self.console = console if console is not None else Console()
         self._live = Live(console=self.console, auto_refresh=auto_refresh,
                           refresh_per_second=4, transient=False,
@@ -192,6 +211,11 @@ class LiveView:
         with self._lock:
             self._header.vault = state
 
+    def set_relays(self, lines: Iterable[str]) -> None:
+        """Show the discovered relays (``relay HOST (from WHERE)`` lines)."""
+        with self._lock:
+            self._header.relays = list(lines)
+
     def notice(self, message: str) -> None:
         """Show a one-time message under the header; repeating it adds nothing."""
         with self._lock:
@@ -219,6 +243,16 @@ class LiveView:
                 self._open[rec.id] = len(row.alerts)
             self._rows[rec.id] = row
             self._rows.move_to_end(rec.id)
+            relay = self._relays.setdefault(row.host, _RelayTotals()) if is_relay(row) \
+                else None
+            if relay is not None:
+                relay.alerts += len(row.alerts[posted:])
+                if first:
+                    relay.requests += 1
+                    relay.redacted += len(row.findings)
+                if finished:
+                    relay.tokens_in += row.tokens_in or 0
+                    relay.tokens_out += row.tokens_out or 0
             if first:
                 self._totals.requests += 1
                 self._totals.redacted += len(row.findings)
@@ -252,6 +286,7 @@ class LiveView:
                 findings=list(self._findings)[-_FINDINGS_SHOWN:][::-1],
                 alerts=list(self._alerts)[-_ALERTS_SHOWN:][::-1],
                 totals=dataclasses.replace(self._totals),
+                relays={k: dataclasses.replace(v) for k, v in self._relays.items()},
                 height=height,
                 width=width,
             )
@@ -262,10 +297,14 @@ class LiveView:
         header = _render_header(snap.header, snap.totals)
         findings = _render_findings(snap.findings)
         alerts = _render_alerts(snap.alerts)
+        relays = _render_relays(snap.relays)
         used = (len(header) + (len(snap.findings) + 2 if snap.findings else 0)
-                + (len(snap.alerts) + 1 if snap.alerts else 0) + 4)
+                + (len(snap.alerts) + 1 if snap.alerts else 0)
+                + (len(snap.relays) + 2 if snap.relays else 0) + 4)
         table = _render_requests(snap.rows[: max(1, snap.height - used)], snap.width)
         parts: list[RenderableType] = [*header, table]
+        if relays is not None:
+            parts.append(relays)
         if findings is not None:
             parts.append(findings)
         if alerts is not None:
@@ -293,6 +332,9 @@ def _render_header(h: HeaderInfo, t: _Totals) -> list[Text]:
         ("  alerts ", "dim"), (f"{t.alerts:,}", "bold yellow" if t.alerts else "bold"),
     )
     lines = [line, totals]
+    if h.relays:
+        lines.append(Text.assemble(("relays ", "dim"), ("; ".join(
+            r.removeprefix("relay ") for r in h.relays), "magenta")))
     lines += [Text.assemble(("! ", "bold yellow"), (n, "yellow")) for n in h.notices]
     for text in lines:  # one screen line each, so the rows below are counted right
         text.no_wrap, text.overflow = True, "ellipsis"
@@ -354,7 +396,8 @@ def _render_requests(rows: Iterable[RequestRecord], width: int) -> Table:
         counts = format_counts(r.counts())
         cells: dict[str, RenderableType] = {
             "time": _clock(r.started), "project": _cell(r.project or "default"),
-            "host": _cell(r.host), "model": _cell(_model_cell(r)),
+            "host": _cell(Text.assemble((r.host, ""), (" relay", "bold magenta"))
+                          if is_relay(r) else r.host), "model": _cell(_model_cell(r)),
             "redacted": _cell(counts or _DASH, "magenta" if counts else "dim"),
             "restored": str(r.restored), "stream": "yes" if r.streamed else "no",
             "ttfb ms": _ms(r.ttfb_ms), "total ms": _ms(r.total_ms),
@@ -362,6 +405,21 @@ def _render_requests(rows: Iterable[RequestRecord], width: int) -> Table:
             "verdict": Text(label, style=style),
         }
         table.add_row(*(cells[n] for n in names))
+    return table
+
+
+def _render_relays(relays: dict[str, _RelayTotals]) -> Table | None:
+    if not relays:
+        return None
+    table = _table("relays")
+    for name, justify in (("host", "left"), ("requests", "right"), ("tokens in/out", "right"),
+                          ("redacted", "right"), ("alerts", "right")):
+        table.add_column(name, justify=justify, no_wrap=True,  # type: ignore[arg-type]
+                         overflow="ellipsis", max_width=40 if name == "host" else None)
+    for host, t in relays.items():
+        table.add_row(_cell(host, "magenta"), f"{t.requests:,}",
+                      f"{t.tokens_in:,}/{t.tokens_out:,}", f"{t.redacted:,}",
+                      Text(f"{t.alerts:,}", style="bold yellow" if t.alerts else ""))
     return table
 
 

@@ -2,7 +2,11 @@
 
 The environment makes Python (httpx, requests), Node, curl and git use the proxy and trust
 its CA. The proxy URL's user name carries the project id, so one running proxy applies
-each project's own rule files. Stored provider keys are replaced by local stand-ins.
+each project's own rule files, and its password the inspect choice of ``run`` (``run``:
+decrypt every host, scan what looks like an AI call, unless the rule files say otherwise;
+``ai``/``all``: ``run --inspect``; ``x``: the rule files, default ``ai``). Stored provider
+keys are replaced by local stand-ins. Relays the tools are configured with are discovered
+in the environment handed to them and recorded for the proxy (``redactproxy.relays``).
 """
 
 from __future__ import annotations
@@ -48,14 +52,21 @@ def _standins() -> dict[str, str]:
         return {}
 
 
-def build_env(project: Path, port: int | None = None) -> dict[str, str]:
-    """The variables that route a process's AI traffic through the proxy for ``project``."""
+def build_env(project: Path, port: int | None = None, inspect: str = "x") -> dict[str, str]:
+    """The variables that route a process's AI traffic through the proxy for ``project``.
+
+    Args:
+        project: Project directory (its rule files apply).
+        port: Proxy port (default: the running proxy's, else 8080).
+        inspect: Proxy password: ``run`` (``run``'s default), ``ai``/``all`` (forced), or
+            ``x`` (the rule files decide, default ``ai``).
+    """
     from redactproxy.ca import client_bundle, ensure_ca
     from redactproxy.projects import register
 
     pid = register(project)
     host, port = _proxy_address(port)
-    url = f"http://{pid}:x@{host}:{port}"
+    url = f"http://{pid}:{inspect}@{host}:{port}"
     bundle = str(client_bundle())
     env = {
         "HTTPS_PROXY": url, "https_proxy": url, "HTTP_PROXY": url, "http_proxy": url,
@@ -66,6 +77,20 @@ def build_env(project: Path, port: int | None = None) -> dict[str, str]:
     }
     env.update(_standins())
     return env
+
+
+def _record_relays(project: Path, child_env: dict[str, str]) -> None:
+    """Tell the proxy which relays the tools started with ``child_env`` are configured for."""
+    from redactproxy.projects import project_id
+    from redactproxy.relays import discover, record_client_relays
+
+    found = discover(child_env, project, Path.home())
+    for warning in found.warnings:
+        print(f"redactproxy: warning: {warning}", file=sys.stderr)
+    try:
+        record_client_relays(project_id(project), found)
+    except OSError as e:
+        print(f"redactproxy: warning: cannot record discovered relays ({e})", file=sys.stderr)
 
 
 def _render(env: dict[str, str], shell: str) -> str:
@@ -96,13 +121,19 @@ def register_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p = sub.add_parser("run", help="run a command with its AI traffic going through the proxy",
                        description="Run CMD with the proxy environment; exits with CMD's code.")
     _common(p)
+    p.add_argument("--inspect", choices=("ai", "all"), default=None,
+                   help="ai: decrypt only AI hosts and discovered relays; all: decrypt every "
+                        "host and scan what looks like an AI call (default: the rule files' "
+                        "[proxy] inspect, else all)")
     p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ...")
     p.set_defaults(func=_run)
 
 
 def _env(args: argparse.Namespace) -> int:
     project = (args.project or Path.cwd()).resolve()
-    print(_render(build_env(project, args.port), args.shell))
+    env = build_env(project, args.port)
+    _record_relays(project, {**os.environ, **env})
+    print(_render(env, args.shell))
     return 0
 
 
@@ -119,7 +150,8 @@ def _run(args: argparse.Namespace) -> int:
     except OSError:
         raise ConfigError(f"run: no proxy is listening on {host}:{port}; start it first with "
                           "`redactproxy start`") from None
-    env = {**os.environ, **build_env(project, args.port)}
+    env = {**os.environ, **build_env(project, args.port, args.inspect or "run")}
+    _record_relays(project, env)
     try:
         return subprocess.call(cmd, env=env)
     except FileNotFoundError:

@@ -2,7 +2,8 @@
 
 Usage::
 
-    redactproxy report [--since 7d|2026-11-01] [--project NAME] [--format text|json]
+    redactproxy report [--since 7d|2026-11-01] [--project NAME] [--relay HOST]
+                       [--format text|json]
     redactproxy report verify
     redactproxy report export --since 30d [--until 2026-12-01] [-o evidence.jsonl]
 """
@@ -53,6 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                    help=f"start of the period: 7d, 12h, 2w or 2026-11-01 "
                         f"(default {_DEFAULT_SINCE})")
     p.add_argument("--project", default=None, metavar="NAME", help="one project only")
+    p.add_argument("--relay", default=None, metavar="HOST",
+                   help="one relay (or any host) only: its requests, tokens, redactions and "
+                        "alerts (HOST or *.domain)")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="output format (default text)")
     p.add_argument("--store", default=None, metavar="URL", help=_STORE_HELP)
@@ -93,7 +97,7 @@ def run_report(args: argparse.Namespace) -> int:
         chain = store.verify()
     if not chain.ok:  # figures from a tampered store are still shown, never silently
         print(f"redactproxy: warning: audit chain broken: {chain.message}", file=sys.stderr)
-    rep = build_report(rows, since=since, project=args.project)
+    rep = build_report(rows, since=since, project=args.project, relay=args.relay)
     if args.format == "json":
         print(json.dumps(rep.to_json(), ensure_ascii=False, indent=2))
     else:
