@@ -228,11 +228,17 @@ def start_bare(upstream: Upstream, workdir: Path) -> Route:
     return route
 
 
-def start_redactproxy(name: str, upstream: Upstream, workdir: Path, *, nlp: bool) -> Route:
-    """``redactproxy start --no-ui`` as tests/proxyproc.py runs it; records start-up times."""
+def start_redactproxy(name: str, upstream: Upstream, workdir: Path, *, nlp: bool,
+                      rules: str | None = None) -> Route:
+    """``redactproxy start --no-ui`` as tests/proxyproc.py runs it; records start-up times.
+
+    ``rules`` is written as the project's ``.redactproxy.toml`` (e.g. ``[proxy] inspect``).
+    """
     route = Route(name, port=free_port(), upstream=upstream)
     home, project = workdir / f"{name}-home", workdir / f"{name}-project"
     project.mkdir(parents=True, exist_ok=True)
+    if rules is not None:
+        (project / ".redactproxy.toml").write_text(rules, encoding="utf-8")
     cmd = [sys.executable, "-m", "redactproxy", "start", "--no-ui", "--listen-port",
            str(route.port), "--project", str(project), "--upstream-ca", str(upstream.ca)]
     for host in DEFAULT_HOSTS:

@@ -6,13 +6,15 @@ Every store (vault, audit log) lives under ``home_dir()`` so that one environmen
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from redactproxy.errors import StoreError
 
-__all__ = ["ENV_VAR", "home_dir", "secure_file"]
+__all__ = ["ENV_VAR", "home_dir", "secure_file", "write_private_json"]
 
 #: Environment variable that overrides the per-user data directory.
 ENV_VAR = "REDACTPROXY_HOME"
@@ -59,3 +61,16 @@ def secure_file(path: Path) -> None:
         os.chmod(path, 0o600)
     except OSError as e:
         raise StoreError(f"cannot restrict permissions of {path}: {e.strerror}") from e
+
+
+def write_private_json(path: Path, data: Any) -> None:
+    """Replace ``path`` with ``data`` as JSON, atomically, readable by its owner only.
+
+    Raises:
+        OSError: if the file cannot be written.
+    """
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1, sort_keys=True)
+    os.replace(tmp, path)

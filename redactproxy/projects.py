@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import threading
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from typing import Any
 
 from redactproxy.config import ProjectConfig, load_project
 from redactproxy.errors import UnknownProject
-from redactproxy.home import home_dir
+from redactproxy.home import home_dir, write_private_json
 
 __all__ = ["ProjectSet", "lookup", "project_id", "register"]
 
@@ -50,12 +49,7 @@ def register(root: Path) -> str:
     data = _read_registry()
     if data.get(pid) != str(root):
         data[pid] = str(root)
-        path = _registry_path()
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1, sort_keys=True)
-        os.replace(tmp, path)
+        write_private_json(_registry_path(), data)
     return pid
 
 

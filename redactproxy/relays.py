@@ -47,11 +47,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from redactproxy.detect.known import parse_env_file
-from redactproxy.home import home_dir
+from redactproxy.home import home_dir, write_private_json
 from redactproxy.hosts import PROVIDERS, host_matches, provider_for_host
 
 __all__ = ["BASE_URL_VARS", "Discovery", "Found", "client_relays", "discover",
-           "record_client_relays"]
+           "record_client_relays", "relays_for"]
 
 
 def _provider_vars() -> tuple[str, ...]:
@@ -309,12 +309,7 @@ def record_client_relays(pid: str, found: Discovery) -> None:
     if data.get(pid) == entry:
         return
     data[pid] = entry
-    path = _registry()
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=1, sort_keys=True)
-    os.replace(tmp, path)
+    write_private_json(_registry(), data)
 
 
 def client_relays(pid: str) -> Discovery:
@@ -325,3 +320,16 @@ def client_relays(pid: str) -> Discovery:
         if isinstance(e, dict) and isinstance(e.get("host"), str):
             d.found.append(Found(e["host"], f"{e.get('where', '?')} (redactproxy run/env)"))
     return d
+
+
+def relays_for(project: Path, env: Mapping[str, str] | None = None,
+               home: Path | None = None) -> Discovery:
+    """Everything the proxy would discover for ``project`` (for ``doctor`` and the like):
+    ``env`` (default: this process's), the project's and ``home``'s (default: the user's)
+    tool configs, and what ``env``/``run`` recorded for the project."""
+    from redactproxy.projects import project_id
+
+    found = discover(os.environ if env is None else env, project,
+                     Path.home() if home is None else home)
+    found.merge(client_relays(project_id(project)))
+    return found

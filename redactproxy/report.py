@@ -11,7 +11,7 @@ import json
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sized
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,6 +25,7 @@ __all__ = [
     "Report",
     "build_report",
     "is_relay_row",
+    "tally_relay",
     "evidence_lines",
     "parse_time",
     "render_text",
@@ -97,6 +98,29 @@ class RelayTally:
     model_substitutions: int = 0
     billing_anomalies: int = 0
     alerts: int = 0
+
+
+def tally_relay(tally: RelayTally, findings: Sized, alerts: Iterable[str], *, first: bool = True,
+                tokens: tuple[int | None, int | None] | None = None) -> None:
+    """Add one request (or, with ``first=False``, its later alerts) to a relay's tally.
+
+    Args:
+        tally: The relay's tally, changed in place.
+        findings: The request's findings (counted when ``first``).
+        alerts: Alerts not counted yet.
+        first: The request is new to this tally.
+        tokens: Prompt and answer tokens billed, once known.
+    """
+    alerts = list(alerts)
+    if first:
+        tally.requests += 1
+        tally.redactions += len(findings)
+    if tokens is not None:
+        tally.tokens_in += tokens[0] or 0
+        tally.tokens_out += tokens[1] or 0
+    tally.alerts += len(alerts)
+    tally.model_substitutions += sum(a.startswith("model substitution") for a in alerts)
+    tally.billing_anomalies += sum(a.startswith("billing anomaly") for a in alerts)
 
 
 def is_relay_row(values: dict[str, Any]) -> bool:
@@ -191,14 +215,8 @@ def build_report(rows: Iterable[StoredRequest], *, since: float | None = None,
         rep.alerts += [{"time": _iso(v["started"]) or "", "project": v["project"] or "default",
                         "host": v["host"], "alert": a} for a in row.alerts]
         if is_relay_row(v):
-            r = rep.relays.setdefault(v["host"], RelayTally())
-            r.requests += 1
-            r.redactions += n
-            r.tokens_in += v["tokens_in"] or 0
-            r.tokens_out += v["tokens_out"] or 0
-            r.alerts += len(row.alerts)
-            r.model_substitutions += sum(a.startswith("model substitution") for a in row.alerts)
-            r.billing_anomalies += sum(a.startswith("billing anomaly") for a in row.alerts)
+            tally_relay(rep.relays.setdefault(v["host"], RelayTally()), row.findings,
+                        row.alerts, tokens=(v["tokens_in"], v["tokens_out"]))
     rep.verdicts = dict(verdicts.most_common())
     rep.by_entity = dict(entities.most_common())
     rep.by_project = dict(sorted(rep.by_project.items(), key=lambda kv: -kv[1].redactions))

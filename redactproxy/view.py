@@ -30,6 +30,7 @@ from rich.text import Text
 
 from redactproxy.masking import safe_path
 from redactproxy.records import FindingRecord, RequestRecord
+from redactproxy.report import RelayTally, tally_relay
 from redactproxy.safeguards import model_substitution
 
 __all__ = ["HeaderInfo", "LiveView", "LogLineSink", "format_counts", "is_relay"]
@@ -117,22 +118,13 @@ class _Totals:
 
 
 @dataclass(slots=True)
-class _RelayTotals:
-    requests: int = 0
-    tokens_in: int = 0
-    tokens_out: int = 0
-    redacted: int = 0
-    alerts: int = 0
-
-
-@dataclass(slots=True)
 class _Snapshot:
     header: HeaderInfo
     rows: list[RequestRecord]
     findings: list[_FindingEntry]
     alerts: list[_AlertEntry]
     totals: _Totals
-    relays: dict[str, _RelayTotals]
+    relays: dict[str, RelayTally]
     height: int
     width: int
 
@@ -166,7 +158,7 @@ class LiveView:
         self._findings: deque[_FindingEntry] = deque(maxlen=_FINDINGS_SHOWN * 4)
         self._alerts: deque[_AlertEntry] = deque(maxlen=_ALERTS_SHOWN * 4)
         self._totals = _Totals()
-        self._relays: dict[str, _RelayTotals] = {}
+        self._relays: dict[str, RelayTally] = {}
         self.console = console if console is not None else Console()
         self._live = Live(console=self.console, auto_refresh=auto_refresh,
                           refresh_per_second=4, transient=False,
@@ -243,16 +235,10 @@ class LiveView:
                 self._open[rec.id] = len(row.alerts)
             self._rows[rec.id] = row
             self._rows.move_to_end(rec.id)
-            relay = self._relays.setdefault(row.host, _RelayTotals()) if is_relay(row) \
-                else None
-            if relay is not None:
-                relay.alerts += len(row.alerts[posted:])
-                if first:
-                    relay.requests += 1
-                    relay.redacted += len(row.findings)
-                if finished:
-                    relay.tokens_in += row.tokens_in or 0
-                    relay.tokens_out += row.tokens_out or 0
+            if is_relay(row):
+                tally_relay(self._relays.setdefault(row.host, RelayTally()), row.findings,
+                            row.alerts[posted:], first=first,
+                            tokens=(row.tokens_in, row.tokens_out) if finished else None)
             if first:
                 self._totals.requests += 1
                 self._totals.redacted += len(row.findings)
@@ -408,7 +394,7 @@ def _render_requests(rows: Iterable[RequestRecord], width: int) -> Table:
     return table
 
 
-def _render_relays(relays: dict[str, _RelayTotals]) -> Table | None:
+def _render_relays(relays: dict[str, RelayTally]) -> Table | None:
     if not relays:
         return None
     table = _table("relays")
@@ -418,7 +404,7 @@ def _render_relays(relays: dict[str, _RelayTotals]) -> Table | None:
                          overflow="ellipsis", max_width=40 if name == "host" else None)
     for host, t in relays.items():
         table.add_row(_cell(host, "magenta"), f"{t.requests:,}",
-                      f"{t.tokens_in:,}/{t.tokens_out:,}", f"{t.redacted:,}",
+                      f"{t.tokens_in:,}/{t.tokens_out:,}", f"{t.redactions:,}",
                       Text(f"{t.alerts:,}", style="bold yellow" if t.alerts else ""))
     return table
 

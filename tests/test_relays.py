@@ -152,3 +152,21 @@ def test_only_host_names_leave(dirs: tuple[Path, Path]) -> None:
 
 def test_provider_variables_cover_hosts_py() -> None:
     assert {"OPENROUTER_BASE_URL", "MISTRAL_API_BASE", "GROQ_BASE_URL"} <= set(BASE_URL_VARS)
+
+
+def test_recorded_client_relays_are_merged(dirs: tuple[Path, Path], tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from redactproxy.projects import project_id
+    from redactproxy.relays import client_relays, record_client_relays, relays_for
+
+    home, project = dirs
+    monkeypatch.setenv("REDACTPROXY_HOME", str(tmp_path / "rp"))
+    (tmp_path / "rp").mkdir()
+    record_client_relays(project_id(project),
+                         discover({"OPENAI_BASE_URL": "https://child.example.net/v1"}, None, None))
+    assert client_relays(project_id(project)).lines() == [
+        "relay child.example.net (from OPENAI_BASE_URL in the environment "
+        "(redactproxy run/env))"]
+    assert (tmp_path / "rp" / "relays.json").stat().st_mode & 0o777 == 0o600
+    d = relays_for(project, {"ANTHROPIC_BASE_URL": "https://own.example.net"}, home)
+    assert d.hosts() == ("own.example.net", "child.example.net")

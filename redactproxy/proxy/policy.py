@@ -34,6 +34,7 @@ from mitmproxy.proxy.mode_specs import ReverseMode
 from redactproxy.config import ProjectConfig
 from redactproxy.errors import ConfigError
 from redactproxy.hosts import host_matches, is_ai_host
+from redactproxy.projects import project_id
 from redactproxy.relays import Discovery, client_relays, discover
 from redactproxy.safeguards import is_ai_shaped
 
@@ -107,7 +108,7 @@ class InterceptPolicy:
         if cached is not None and now - cached[0] < DISCOVERY_TTL:
             return cached[1]
         found = discover(self.environ, cfg.root, self.home)
-        found.merge(client_relays(pid or ""))
+        found.merge(client_relays(pid or project_id(cfg.root)))
         for warning in found.warnings:
             if warning not in self._warned and log_warnings:
                 log.warning("relay discovery: %s", warning)

@@ -55,3 +55,27 @@ def test_claude_code_print_mode(proxy: ProxyProcess, upstream: FakeUpstream,
     # the CLI prints it with the real values restored and no placeholder left.
     assert prompt in r.stdout
     assert "<EMAIL_ADDRESS_" not in r.stdout and "<GITHUB_TOKEN_" not in r.stdout
+
+
+def test_claude_code_with_a_relay_in_its_settings(proxy: ProxyProcess, upstream: FakeUpstream,
+                                                  tmp_path: Path) -> None:
+    # The relay is named only in the project's .claude/settings.json, and `run --inspect ai`
+    # leaves discovery as the one reason the proxy decrypts its traffic.
+    project = tmp_path / "repo"
+    (project / ".claude").mkdir(parents=True)
+    (project / ".claude" / "settings.json").write_text(
+        '{"env": {"ANTHROPIC_BASE_URL": "https://relay.example.test"}}')
+    env = {**os.environ, "REDACTPROXY_HOME": str(proxy.home), "HOME": str(tmp_path / "home"),
+           "ANTHROPIC_API_KEY": "sk-ant-test-fake-key",
+           "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_AUTOUPDATER": "1"}
+    prompt = f"Please email {EMAIL} about the key {GITHUB}"
+    r = subprocess.run([sys.executable, "-m", "redactproxy", "run", "--inspect", "ai",
+                        "--port", str(proxy.port), "--project", str(project), "--",
+                        str(CLAUDE), "-p", prompt],
+                       capture_output=True, text=True, env=env, timeout=180, cwd=project)
+    assert r.returncode == 0, r.stdout + r.stderr
+    turns = [q for q in upstream.requests if q.hostname == "relay.example.test"]
+    assert turns and all(q.path.startswith("/v1/messages") for q in turns)
+    for q in upstream.requests:
+        assert_absent(q.body, (EMAIL, GITHUB))
+    assert prompt in r.stdout

@@ -7,6 +7,9 @@ no built-in list and in no rule file, and as ``127.0.0.1`` / ``localhost``.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import httpx2
 import pytest
@@ -14,7 +17,8 @@ import pytest
 from tests.e2e.values import EMAIL, GITHUB, assert_absent
 from tests.fakes.upstream import FakeUpstream
 
-RELAY = "https://relay.example.test"
+RELAY_HOST = "relay.example.test"
+RELAY = f"https://{RELAY_HOST}"
 
 
 def _plain() -> httpx2.Client:
@@ -72,8 +76,17 @@ def test_gateway_to_unlisted_relay_redacts_and_restores_every_shape(
     text = _sse_text(r.text, lambda d: "".join(
         p.get("text", "") for c in d.get("candidates", []) for p in c["content"]["parts"]))
     assert secret in text
-    # Shown as what it is: one start-up line names the gateway, records name the relay.
+    # Shown as what it is: one start-up line names the gateway, the report has the relay.
     assert any("gateway to https://relay.example.test" in line for line in pp.lines)
+    pp.wait_for_line("path=/v1beta/models")  # the last request is recorded
+    out = subprocess.run([sys.executable, "-m", "redactproxy", "report", "--relay",
+                          "relay.example.test", "--format", "json"], capture_output=True,
+                         text=True, env={**os.environ, "REDACTPROXY_HOME": str(pp.home)},
+                         check=True).stdout
+    rep = json.loads(out)
+    assert rep["relay"] == "relay.example.test" and list(rep["by_host"]) == [RELAY_HOST]
+    tally = rep["relays"][RELAY_HOST]
+    assert tally["requests"] == 5 and tally["redactions"] >= 10 and tally["tokens_in"] > 0
 
 
 def test_gateway_to_ip_and_localhost_upstreams(proxy_factory, upstream: FakeUpstream) -> None:

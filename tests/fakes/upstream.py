@@ -554,10 +554,15 @@ def _unauthorized(provider: str) -> Reply:
 
 
 def _web(rec: Recorded) -> Reply:
-    """Non-AI hosts: ``GET /`` says hello, ``POST /echo`` returns the body, else 404."""
+    """Non-AI hosts: ``GET /`` says hello, ``GET /bytes/N`` sends N pseudo-random bytes
+    (a download), ``POST /echo`` returns the body, else 404."""
     text = [("content-type", "text/plain; charset=utf-8")]
     if rec.route == "/" and rec.method in ("GET", "HEAD"):
         return Reply(200, text, body=HELLO)
+    if rec.route.startswith("/bytes/") and rec.route[7:].isdigit() and rec.method == "GET":
+        n = min(int(rec.route[7:]), 1 << 28)
+        return Reply(200, [("content-type", "application/octet-stream")],
+                     body=random.Random(n).randbytes(n))
     if rec.route == "/echo" and rec.method == "POST":
         ctype = rec.headers.get("content-type", "application/octet-stream")
         return Reply(200, [("content-type", ctype)], body=rec.body)
