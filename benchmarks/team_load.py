@@ -121,7 +121,7 @@ def _refusal(shape: str, raw: bytes) -> bool:
     return doc.get("type") == "error" and doc["error"]["message"].startswith("redactproxy")
 
 
-def start_gateway(name: str, up: Upstream, workdir: Path, url: str, project: Path,
+def start_gateway(name: str, up: Upstream, workdir: Path, url: str | None, project: Path,
                   nlp: bool) -> Gateway:
     """``redactproxy start`` as a gateway replica on the shared store."""
     po, pa = free_port(), free_port()
@@ -129,7 +129,7 @@ def start_gateway(name: str, up: Upstream, workdir: Path, url: str, project: Pat
     cmd = [sys.executable, "-m", "redactproxy", "start", "--no-ui", "--no-forward",
            "--upstream", f"https://api.openai.com@{po}",
            "--upstream", f"https://api.anthropic.com@{pa}", "--project", str(project),
-           "--upstream-ca", str(up.ca), "--store", url, "--require-tokens"]
+           "--upstream-ca", str(up.ca), "--store", url or "sqlite", "--require-tokens"]
     for host in DEFAULT_HOSTS:
         if not host.replace(".", "").isdigit() and host != "localhost":
             cmd += ["--resolve", f"{host}:443=127.0.0.1:{up.port}"]
@@ -345,9 +345,14 @@ def main() -> int:
     p.add_argument("--baseline", type=float, default=10.0,
                    help="seconds of direct-to-upstream baseline (default 10)")
     p.add_argument("--nlp", action="store_true", help="NER on (default: patterns only)")
+    p.add_argument("--sqlite", action="store_true",
+                   help="for comparison: each replica on its own SQLite files (no outage; "
+                        "placeholders then differ between replicas)")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" /
                    "team_load.json")
     args = p.parse_args()
+    if args.sqlite:
+        args.outage = 0
     if not 1 <= args.clients <= 400 or not 5 <= args.duration <= 3600:
         p.error("--clients 1..400 and --duration 5..3600 (this runs on one machine)")
     bindir = _bindir()
@@ -366,10 +371,21 @@ def main() -> int:
         stores = Stores(url)
         token = stores.tokens().create("load-test")
         stores.close()
+        if args.sqlite:  # each replica its own SQLite files: the comparison, not the setup
+            for name in ("replica-a", "replica-b"):
+                home = workdir / f"{name}-home"
+                home.mkdir(parents=True, exist_ok=True)
+                from redactproxy.stores.tokens import TokenStore, sqlite_query, token_digest
+
+                q = sqlite_query(home / "tokens.sqlite3")
+                q("INSERT INTO access_tokens (name, digest, created) VALUES (?, ?, ?)",
+                  ("load-test", token_digest(token), time.time()))
+                TokenStore(q)
         project = workdir / "project"
         project.mkdir()
         for name in ("replica-a", "replica-b"):
-            gateways.append(start_gateway(name, up, workdir, url, project, args.nlp))
+            gateways.append(start_gateway(name, up, workdir, None if args.sqlite else url,
+                                          project, args.nlp))
         load = Load(args, up, gateways, pg, token)
         print(f"baseline: {args.clients} clients, {args.baseline:.0f} s direct", flush=True)
         load.run_phase(args.baseline, baseline=True)
@@ -390,12 +406,22 @@ def main() -> int:
         from redactproxy.stores.pgaudit import PgAuditStore
         from redactproxy.stores.postgres import Database
 
-        db = Database(url)
-        audit = PgAuditStore(db)
-        rows = len(audit.requests())
-        chain = audit.verify()
-        db.close()
-        summary = summarize(load, baseline, bodies, rows, chain.ok)
+        if args.sqlite:
+            from redactproxy.audit import AuditStore
+
+            rows, ok = 0, True
+            for name in ("replica-a", "replica-b"):
+                with AuditStore(workdir / f"{name}-home" / "audit.sqlite3") as store:
+                    rows += len(store.requests())
+                    ok = ok and store.verify().ok
+        else:
+            db = Database(url)
+            audit = PgAuditStore(db)
+            rows = len(audit.requests())
+            ok = audit.verify().ok
+            db.close()
+        summary = summarize(load, baseline, bodies, rows, ok)
+        summary["store"] = "sqlite (one per replica)" if args.sqlite else "postgresql"
     finally:
         for gw in gateways:
             gw.route.stop()

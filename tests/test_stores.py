@@ -391,3 +391,15 @@ def test_messages_never_show_the_database_password() -> None:
     assert safe_url("postgresql://gw:s3cret@db.example.org:5432/rp") == (
         "postgresql://gw:***@db.example.org:5432/rp")
     assert safe_url("postgresql://gw@db.example.org/rp") == "postgresql://gw@db.example.org/rp"
+
+
+def test_postgres_append_many_is_one_chain_in_order(pg_url: str) -> None:
+    from redactproxy.stores.pgaudit import PgAuditStore
+    from redactproxy.stores.postgres import Database
+
+    store = PgAuditStore(Database(pg_url))
+    store.append(rec(0, n_findings=0))
+    assert store.append_many([rec(1, n_findings=1), rec(2, n_findings=2), rec(3)]) == [2, 4, 7]
+    result = store.verify()
+    assert result.ok and result.rows == 8
+    assert [r.values["request_id"] for r in store.requests()] == [f"req-{i}" for i in range(4)]

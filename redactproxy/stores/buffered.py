@@ -61,9 +61,16 @@ class BufferedEvidence:
             self._flush()
 
     def _flush(self) -> None:
-        while self._pending:
-            self.store.append(self._pending[0])  # raises StoreError: stays queued
-            self._pending.popleft()
+        many = getattr(self.store, "append_many", None)
+        while self._pending:  # StoreError leaves the rest queued, in order
+            if many is not None and len(self._pending) > 1:
+                batch = [self._pending[i] for i in range(min(500, len(self._pending)))]
+                many(batch)
+                for _ in batch:
+                    self._pending.popleft()
+            else:
+                self.store.append(self._pending[0])
+                self._pending.popleft()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.store, name)

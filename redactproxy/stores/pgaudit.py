@@ -2,10 +2,12 @@
 
 Every replica appends to one chain. An append locks the ``audit_chain`` row
 (``SELECT ... FOR UPDATE``) for its short transaction, so replicas take turns and each row
-links to the one committed before it; triggers refuse ``UPDATE``, ``DELETE`` and
-``TRUNCATE`` on the rows (someone with the table owner's rights can still drop them, which
-``verify`` then names, as with the SQLite file). Rows hash exactly as in the SQLite store,
-so ``report``, ``report verify`` and ``report export`` read both alike.
+links to the one committed before it (row ids continue from the chain's row count: a row
+added by hand collides with the next append, which then fails closed); triggers refuse
+``UPDATE``, ``DELETE`` and ``TRUNCATE`` on the rows (someone with the table owner's rights
+can still drop them, which ``verify`` then names, as with the SQLite file). Rows hash
+exactly as in the SQLite store, so ``report``, ``report verify`` and ``report export`` read
+both alike.
 """
 
 from __future__ import annotations
@@ -101,25 +103,42 @@ class PgAuditStore:
         Raises:
             StoreError: if the rows cannot be written (nothing is written then).
         """
+        return self.append_many([rec])[0]
+
+    def append_many(self, recs: list[RequestRecord]) -> list[int]:
+        """Append requests in order, in one transaction; return their request row ids.
+
+        The chain row is locked first (replicas take turns), then every row is sent in one
+        pipelined batch: a handful of round trips whatever the number of findings.
+
+        Raises:
+            StoreError: if the rows cannot be written (nothing is written then).
+        """
+        firsts: list[int] = []
         with self._db.transaction("write audit store") as cur:
             head, count = cur.execute(
                 "SELECT head, rows FROM audit_chain WHERE id = 1 FOR UPDATE").fetchone()
-            first = int(cur.execute(
-                "SELECT GREATEST((SELECT MAX(row_id) FROM audit_requests), "
-                "(SELECT MAX(row_id) FROM audit_findings))").fetchone()[0] or 0) + 1
-            rows: list[tuple[str, dict[str, Any]]] = [("requests", request_values(rec))]
-            rows += [("findings", v) for v in finding_values(rec, first)]
-            for offset, (table, values) in enumerate(rows):
-                row_id = first + offset
-                h = row_hash(head, table, row_id, values)
-                cols = ", ".join(values)
-                marks = ", ".join(["%s"] * (len(values) + 3))
-                cur.execute(f"INSERT INTO {_TABLE[table]} (row_id, prev_hash, row_hash, "
-                            f"{cols}) VALUES ({marks})", (row_id, head, h, *values.values()))
-                head = h
-            cur.execute("UPDATE audit_chain SET head = %s, rows = %s WHERE id = 1",
-                        (head, count + len(rows)))
-        return first
+            row_id = int(count)
+            batches: dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]] = {}
+            for rec in recs:
+                first = row_id + 1
+                firsts.append(first)
+                rows: list[tuple[str, dict[str, Any]]] = [("requests", request_values(rec))]
+                rows += [("findings", v) for v in finding_values(rec, first)]
+                for table, values in rows:
+                    row_id += 1
+                    h = row_hash(head, table, row_id, values)
+                    batches.setdefault((table, tuple(values)), []).append(
+                        (row_id, head, h, *values.values()))
+                    head = h
+            with cur.connection.pipeline():
+                for (table, cols), params in batches.items():
+                    marks = ", ".join(["%s"] * (len(cols) + 3))
+                    cur.executemany(f"INSERT INTO {_TABLE[table]} (row_id, prev_hash, "
+                                    f"row_hash, {', '.join(cols)}) VALUES ({marks})", params)
+                cur.execute("UPDATE audit_chain SET head = %s, rows = %s WHERE id = 1",
+                            (head, row_id))
+        return firsts
 
     def check(self) -> None:
         """Raise ``StoreError`` unless the database answers and the tables are there."""

@@ -101,13 +101,12 @@ class PgVault:
         if existing is not None:
             return existing
         digest = self._cipher.digest(scope, value)
+        rows = self._db.query("write vault", "SELECT entity, number FROM vault_entries "
+                              "WHERE scope = %s AND digest = %s", (scope, digest))
+        if rows:  # another replica (or an earlier run) numbered it already
+            return self._remember(scope, rows[0][0], rows[0][1], value)
         try:
             with self._db.transaction("write vault") as cur:
-                row = cur.execute("SELECT entity, number FROM vault_entries "
-                                  "WHERE scope = %s AND digest = %s",
-                                  (scope, digest)).fetchone()
-                if row is not None:
-                    return self._remember(scope, row[0], row[1], value)
                 number = cur.execute(
                     "INSERT INTO vault_counters (scope, entity, last) VALUES (%s, %s, 1) "
                     "ON CONFLICT (scope, entity) DO UPDATE SET last = vault_counters.last + 1 "

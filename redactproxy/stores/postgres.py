@@ -73,17 +73,22 @@ class Database:
             self._conn = None
 
     @contextmanager
-    def transaction(self, what: str, *,
-                    isolation: str | None = None) -> Iterator[psycopg.Cursor[Any]]:
+    def transaction(self, what: str, *, isolation: str | None = None,
+                    autocommit: bool = False) -> Iterator[psycopg.Cursor[Any]]:
         """Run the block in one transaction; database errors become ``StoreError``.
 
         Args:
             what: What is being done, for the error message (``write audit store``).
             isolation: ``REPEATABLE READ`` for consistent multi-statement reads.
+            autocommit: Run each statement on its own instead (single reads).
         """
         with self._lock:
             try:
                 conn = self._connect()
+                if autocommit:
+                    with conn.cursor() as cur:
+                        yield cur
+                    return
                 with conn.transaction(), conn.cursor() as cur:
                     if isolation:
                         cur.execute(f"SET TRANSACTION ISOLATION LEVEL {isolation}")
@@ -94,6 +99,12 @@ class Database:
                     self._drop()
                 first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
                 raise StoreError(f"cannot {what} ({self.where}): {first}") from None
+
+    def query(self, what: str, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """One statement on its own (no explicit transaction: one round trip)."""
+        with self.transaction(what, autocommit=True) as cur:
+            cur.execute(sql, args)
+            return cur.fetchall() if cur.description else []
 
     def ensure_schema(self, name: str, ddl: str) -> None:
         """Create tables once per process; an advisory lock orders replicas starting together."""
