@@ -248,8 +248,8 @@ def test_live_view_shows_traffic_masked(live_no_keyring: TmuxProxy) -> None:
                      r"••• fails with token ghp_•••Er6; why\?", findings), findings
     assert re.search(r"PHONE_NUMBER +pii\.phone-us +<PHONE_NUMBER_1> .*call •••43 ", findings)
     assert re.search(r"EMAIL_ADDRESS +pii\.email +<EMAIL_ADDRESS_1> .*"
-                     r"Please email j•••@e•••\.org and call •••43", findings)
-    assert "Draft a reply to o•••@e•••.net." in findings
+                     r"••• email j•••@e•••\.org and call •••43", findings)  # capitalised: masked
+    assert "••• a reply to o•••@e•••.net." in findings
     alerts = screen[screen.index("alerts\n"):]
     assert "api.openai.com model substitution: requested gpt-4o, served gpt-4o-mini" in alerts
     assert "billing anomaly: 1204 prompt tokens billed" in alerts
