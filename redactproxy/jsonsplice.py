@@ -13,13 +13,65 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-__all__ = ["Path", "dumps_like", "iter_strings", "loads", "splice"]
+__all__ = ["Path", "dumps_like", "iter_strings", "loads", "replace_member", "splice"]
 
 Path = tuple[str | int, ...]
 
 # Unrolled ("normal* (special normal*)*"): one regex step per run of plain characters instead
 # of one alternation per character; ten times faster on 100 KB bodies, same matches.
 _STRING_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+
+
+_MEMBER_CACHE: dict[str, tuple[bytes, re.Pattern[bytes]]] = {}
+_STRING_TOKEN_B = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+
+
+def replace_member(raw: bytes, key: str, old: str, new: str) -> bytes | None:
+    """Replace the string value ``old`` of the one member named ``key`` in JSON bytes ``raw``.
+
+    The streaming fast path: a delta event changes one string, so only that token is
+    re-encoded and every other byte stays as it came, without walking the whole document.
+    Returns None unless exactly one ``"key":`` member exists and its value decodes to ``old``
+    (the caller then falls back to ``splice``). A quote inside a JSON string is escaped, so
+    ``"key":`` only occurs as a real member (or inside a key ending in an escaped ``\\"key``;
+    the single-occurrence and decode checks keep that case correct).
+    """
+    cached = _MEMBER_CACHE.get(key)
+    if cached is None:
+        k = json.dumps(key).encode("utf-8")
+        cached = _MEMBER_CACHE[key] = (k + b":", re.compile(re.escape(k) + rb"\s*:"))
+    marker, spaced = cached
+    i = raw.find(marker)
+    if i != -1:
+        if spaced.search(raw, i + 1) is not None:  # a second member of that name
+            return None
+        j = i + len(marker)
+    else:
+        m = spaced.search(raw)
+        if m is None or spaced.search(raw, m.end()) is not None:
+            return None
+        j = m.end()
+    while raw[j:j + 1] in (b" ", b"\t", b"\r", b"\n"):
+        j += 1
+    end = raw.find(b'"', j + 1) if raw[j:j + 1] == b'"' else -1
+    if end == -1:
+        return None
+    if raw[end - 1] == 0x5C:  # an escaped quote inside: let the regex find the token's end
+        tm = _STRING_TOKEN_B.match(raw, j)
+        if tm is None:
+            return None
+        end = tm.end() - 1
+    token = raw[j:end + 1]
+    if b"\\" in token:
+        try:
+            if json.loads(token) != old:
+                return None
+        except ValueError:
+            return None
+    elif token[1:-1] != old.encode("utf-8"):
+        return None
+    ascii_mode = raw.isascii() and b"\\u" in raw
+    return raw[:j] + json.dumps(new, ensure_ascii=ascii_mode).encode("utf-8") + raw[end + 1:]
 
 
 def loads(raw: str) -> Any:

@@ -76,20 +76,30 @@ class SSEParser:
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
         """Add bytes; return every event completed by them, in order."""
-        self._buf += chunk
-        if b"\r" not in self._buf:  # "\n" line endings only (the usual case): one split
-            *whole, self._buf = self._buf.split(b"\n\n")
-            return [SSEEvent.parse(raw + b"\n\n") for raw in whole]
-        events: list[SSEEvent] = []
+        return [SSEEvent.parse(raw) for raw in self.feed_raw(chunk)]
+
+    def feed_raw(self, chunk: bytes) -> list[bytes]:
+        """Add bytes; return the raw bytes (terminator included) of every event completed."""
+        if not self._buf and chunk[-2:] == b"\n\n" and chunk.find(b"\n\n") == len(chunk) - 2 \
+                and b"\r" not in chunk:
+            return [chunk]  # exactly one whole event (a read per event: the usual case)
+        buf = self._buf + chunk if self._buf else chunk
+        if b"\r" not in buf:  # "\n" line endings only (the usual case): one split
+            if b"\n\n" not in buf:
+                self._buf = buf
+                return []
+            *whole, self._buf = buf.split(b"\n\n")
+            return [raw + b"\n\n" for raw in whole]
+        events: list[bytes] = []
         pos = 0
         while True:
-            m = _EVENT_END.search(self._buf, pos)
+            m = _EVENT_END.search(buf, pos)
             if m is None:
                 break
             # "\r\n\n" etc. are mixed endings: take the shortest terminator match.
-            events.append(SSEEvent.parse(self._buf[pos:m.end()]))
+            events.append(buf[pos:m.end()])
             pos = m.end()
-        self._buf = self._buf[pos:]
+        self._buf = buf[pos:]
         return events
 
     def close(self) -> bytes:

@@ -397,7 +397,72 @@ def test_restored_counts_and_event_callback():
     rw.finish()
     assert rw.restored == 3  # the email and the argument in two tool calls
     assert seen[0]["model"] == "gpt-x"
-    assert len(seen) == len(read_events(stream)) - 1  # all but [DONE]
+    # Only events that report: the first naming the model, and the one with usage.
+    assert [bool(o.get("usage")) for o in seen] == [False, True]
+
+
+@pytest.mark.parametrize("api", STREAMS)
+def test_event_callback_sees_model_and_usage_of_every_api(api):
+    from redactproxy.protocols.meta import Meta
+
+    for text in (pieces(PLAIN), pieces(TEXT)):
+        meta = Meta()
+        rw = StreamRewriter(api, lookup, meta.update)
+        rw.feed(STREAMS[api](text, pieces(ARGS)))
+        rw.finish()
+        assert meta.model in ("gpt-x", "claude-x", "gemini-x")
+        assert meta.tokens_in == 9
+        if api != "gemini":
+            assert meta.tokens_out in (4, 42)
+
+
+def test_usage_null_is_not_reported():
+    seen = []
+    rw = StreamRewriter("openai-chat", lookup, seen.append)
+    ev = sse({"id": "c", "model": "gpt-x", "usage": None, "choices": [
+        {"index": 0, "delta": {"content": "hi"}, "finish_reason": None}]})
+    rw.feed(ev + ev)
+    assert len(seen) == 1  # the model once; "usage": null is not usage
+
+
+@pytest.mark.parametrize("raw_args", [
+    # a key ending in an escaped quote that looks like the delta's key, before the real one
+    {"x\"content": "<EMAIL_ADDRESS_1>", "content": "<EMAIL_ADDRESS_1> and <PERSON_12>"},
+    # the same key twice at different depths
+    {"content": "<EMAIL_ADDRESS_1>", "extra": {"content": "<EMAIL_ADDRESS_1>"}},
+])
+def test_delta_rewrite_with_lookalike_members(raw_args):
+    """The one-token rewrite falls back to the full splice whenever the member is ambiguous."""
+    obj = {"id": "c", "choices": [{"index": 0, "delta": dict(raw_args), "finish_reason": None}]}
+    stream = sse(obj) + sse({"id": "c", "choices": [{"index": 0, "delta": {},
+                                                      "finish_reason": "stop"}]})
+    out = rewrite("openai-chat", stream, [])
+    got = json.loads(read_events(out)[0].data)
+    assert got["choices"][0]["delta"]["content"].startswith("ada@example.org")
+    assert "<" not in json.dumps(got)
+    for cut in range(1, len(stream)):
+        assert rewrite("openai-chat", stream, [cut]) == out
+
+
+@pytest.mark.parametrize("escaped", ["\\u003cEMAIL_ADDRESS_1>", "\\u003CEMAIL_ADDRESS_1\\u003e"])
+def test_escaped_angle_bracket_is_restored(escaped):
+    """A serialiser that escapes ``<`` (Go, ensure_ascii) still gets its placeholders restored."""
+    data = '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a ' \
+        + escaped + ' b"}}'
+    stream = (f"event: content_block_delta\ndata: {data}\n\n"
+              'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n'
+              ).encode()
+    got, _ = accumulate("anthropic-messages", rewrite("anthropic-messages", stream, []))
+    assert got[("text_delta", 0)] == "a ada@example.org b"
+
+
+def test_unchanged_bytes_around_a_rewritten_delta():
+    """Only the delta string changes: key order, spacing and other members stay as sent."""
+    data = ('{ "type" : "content_block_delta", "index":0, "delta" : {"text": '
+            '"hi <EMAIL_ADDRESS_1>!", "type":"text_delta"}, "z": [1, 2.50]}')
+    raw = f"event: content_block_delta\r\ndata: {data}\r\n\r\n".encode()
+    out = rewrite("anthropic-messages", raw, [])
+    assert out == raw.replace(b"<EMAIL_ADDRESS_1>", b"ada@example.org")
 
 
 def test_generic_api_restores_whole_events():

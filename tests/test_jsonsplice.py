@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from redactproxy.jsonsplice import _STRING_TOKEN, dumps_like, iter_strings, splice
+from redactproxy.jsonsplice import _STRING_TOKEN, dumps_like, iter_strings, replace_member, splice
 
 DOC = {"model": "m-1", "messages": [
     {"role": "user", "content": "mail ada@example.org"},
@@ -134,3 +134,39 @@ def test_splice_changes_only_the_token(doc, indent, ascii_, new):
     for part in path:
         node = node[part]
     assert node == new
+
+
+@pytest.mark.parametrize("raw, key, old, new, expected", [
+    (b'{"type":"t","delta":{"text":"<EM"}}', "text", "<EM", "",
+     b'{"type":"t","delta":{"text":""}}'),
+    (b'{"delta": {"text" :  "a\\"b"}, "z": 1}', "text", 'a"b', "\u00e9",
+     b'{"delta": {"text" :  "\xc3\xa9"}, "z": 1}'),
+    (b'{"d": "\\u00e9", "text": "x"}', "text", "x", "\u00e9",  # ASCII-escaped style kept
+     b'{"d": "\\u00e9", "text": "\\u00e9"}'),
+    (b'{"text":"a\\\\"}', "text", "a\\", "b", b'{"text":"b"}'),
+    (b'{"text":"x","o":{"text":"x"}}', "text", "x", "y", None),  # two members: ambiguous
+    (b'{"x\\"text":"x","text":"x"}', "text", "x", "y", None),  # look-alike key
+    (b'{"text":"other"}', "text", "x", "y", None),  # not the value we parsed
+    (b'{"text":1}', "text", "1", "y", None),
+    (b'{"no":"x"}', "text", "x", "y", None),
+])
+def test_replace_member(raw, key, old, new, expected):
+    out = replace_member(raw, key, old, new)
+    assert out == expected
+    if out is not None:
+        assert json.loads(out) == json.loads(expected)
+
+
+@given(_JSON, st.sampled_from([None, 2]), st.booleans(), st.text(max_size=10))
+def test_replace_member_agrees_with_splice(doc, indent, ascii_, new):
+    """Whenever the one-token rewrite answers, it equals the full splice."""
+    if not isinstance(doc, dict):
+        doc = {"k": doc}
+    raw = json.dumps(doc, indent=indent, ensure_ascii=ascii_)
+    parsed = json.loads(raw)
+    for path, is_key, value in iter_strings(parsed):
+        if is_key or not isinstance(path[-1], str):
+            continue
+        out = replace_member(raw.encode(), path[-1], value, new)
+        if out is not None:
+            assert out.decode() == splice(raw, json.loads(raw), {path: new})

@@ -76,3 +76,16 @@ def test_with_data_keeps_everything_else(raw, new, expected):
     assert SSEEvent.parse(out).data == new
     if ev.data is not None:
         assert ev.with_data(ev.data) == raw
+
+
+@pytest.mark.parametrize("stream", [
+    b"data: a\n\nevent: e\ndata: b\n\n: c\n\n",
+    b"data: a\r\n\r\ndata: b\n\ndata: c\r\rdata: d\n\r\n",
+])
+def test_feed_raw_matches_feed_at_every_split(stream):
+    whole = [e.raw for e in SSEParser().feed(stream)]
+    for i in range(len(stream) + 1):
+        p = SSEParser()
+        raws = p.feed_raw(stream[:i]) + p.feed_raw(stream[i:])
+        assert raws == whole, f"split at {i}"
+        assert p.close() == b""

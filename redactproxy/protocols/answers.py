@@ -11,11 +11,12 @@ the channel, else in a small delta event inserted just before it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from redactproxy.jsonsplice import Path, splice
+from redactproxy.jsonsplice import Path, replace_member, splice
 from redactproxy.protocols.targets import is_signed_block
 from redactproxy.restore import Lookup, StreamRestorer, json_escape, restore_text
 from redactproxy.sse import SSEEvent, SSEParser
@@ -223,17 +224,28 @@ def _synthesize(api: str, channel: Channel, template: Any, text: str) -> tuple[s
     return None, obj
 
 
+# Usage objects (not ``"usage": null``) and model names: what ``on_event`` reports from.
+_USAGE = re.compile(rb'"usage(?:Metadata)?"\s*:\s*\{')
+_MODEL = b'odel'
+
+
 class StreamRewriter:
     """Restore placeholders in one SSE answer, fed raw (decoded) bytes as they arrive.
 
     Args:
         api: ``Api.name`` of the request.
         lookup: Placeholder to value for the request's project.
-        on_event: Called with each parsed JSON event (for model and usage reporting).
+        on_event: Called with parsed JSON events that report usage, and with those that name
+            the model until one has (for model and usage reporting). Other events are never
+            parsed unless they need restoring.
         json_text: The request asked for JSON output (structured output): restored values
             are JSON-escaped in the answer text too, so it stays valid JSON.
 
-    Events that need no change are passed on as their original bytes.
+    Events that need no change are passed on as their original bytes. The per-event fast
+    path is a byte scan: an event holding no ``<`` (nor an escaped ``\\u003c``), while no
+    channel holds back text, is sent on unparsed. An event that does need restoring has only
+    its changed delta string re-encoded (``replace_member``); the full JSON walk and splice
+    are the fallback for anything unusual.
     """
 
     def __init__(self, api: str, lookup: Lookup,
@@ -247,8 +259,10 @@ class StreamRewriter:
         self._parser = SSEParser()
         self._channels: dict[Channel, StreamRestorer] = {}
         self._templates: dict[Channel, Any] = {}
+        self._held: set[Channel] = set()
         self._whole = 0
         self._event_lines = False
+        self._model_seen = False
 
     @property
     def restored(self) -> int:
@@ -257,7 +271,10 @@ class StreamRewriter:
 
     def feed(self, data: bytes) -> bytes:
         """Take decoded response bytes; return the bytes to send to the client now."""
-        return b"".join(self._rewrite(ev) for ev in self._parser.feed(data))
+        raws = self._parser.feed_raw(data)
+        if len(raws) == 1:
+            return self._rewrite_raw(raws[0])
+        return b"".join(self._rewrite_raw(raw) for raw in raws)
 
     def finish(self) -> bytes:
         """End of stream: flush every channel and any incomplete trailing bytes."""
@@ -266,7 +283,7 @@ class StreamRewriter:
 
     def _holding(self) -> bool:
         """True if some channel holds back text (a placeholder may be split across events)."""
-        return any(r.pending for r in self._channels.values())
+        return bool(self._held)
 
     def _restorer(self, channel: Channel, escape: bool) -> StreamRestorer:
         r = self._channels.get(channel)
@@ -278,15 +295,43 @@ class StreamRewriter:
     def _flush(self, match: Callable[[Channel], bool], ev: SSEEvent | None,
                newline: bytes) -> bytes:
         out = b""
-        for channel, r in self._channels.items():
-            if not match(channel) or not r.pending:
-                continue
-            text = r.flush()
+        for channel in [ch for ch in self._held if match(ch)]:
+            self._held.discard(channel)
+            text = self._channels[channel].flush()
             name, obj = _synthesize(self.api, channel, self._templates[channel], text)
             nl = newline.decode()
             head = f"event: {name}{nl}" if name and self._event_lines else ""
             out += f"{head}data: {json.dumps(obj, ensure_ascii=False)}{nl}{nl}".encode()
         return out
+
+    def _report(self, raw: bytes) -> bool:
+        """True if ``on_event`` wants this event (usage, or the model not yet reported)."""
+        if self._on_event is None:
+            return False
+        if b"sage" in raw and _USAGE.search(raw):
+            return True
+        return not self._model_seen and _MODEL in raw
+
+    def _rewrite_raw(self, raw: bytes) -> bytes:
+        if not self._event_lines and raw.startswith(b"event:"):
+            self._event_lines = True
+        if not self._held and b"<" not in raw and (b"\\u003" not in raw or (
+                b"\\u003c" not in raw and b"\\u003C" not in raw)):
+            if (self._model_seen and b"sage" not in raw) or not self._report(raw):
+                return raw
+            ev = SSEEvent.parse(raw)  # nothing to restore: parse only to report it
+            if ev.data is not None and ev.data.lstrip().startswith("{"):
+                try:
+                    self._emit(_loads(ev.data), raw)
+                except ValueError:
+                    pass
+            return raw
+        return self._rewrite(SSEEvent.parse(raw))
+
+    def _emit(self, obj: Any, raw: bytes) -> None:
+        if self._on_event is not None and isinstance(obj, dict):
+            self._on_event(obj)
+            self._model_seen = self._model_seen or _MODEL in raw
 
     def _rewrite(self, ev: SSEEvent) -> bytes:
         newline = b"\r\n" if b"\r\n" in ev.raw else b"\n"
@@ -297,41 +342,103 @@ class StreamRewriter:
                 return self._flush(lambda ch: True, ev, newline) + ev.raw
             return ev.raw
         try:
-            obj = json.loads(data)
+            obj = _loads(data)
         except ValueError:
             return ev.raw
-        if self._on_event is not None and isinstance(obj, dict):
-            self._on_event(obj)
-        if "<" not in data and not self._holding() and "\\u003c" not in data.lower():
-            return ev.raw  # nothing to restore here and nothing held back: pass it on as is
+        if self._report(ev.raw):
+            self._emit(obj, ev.raw)
         if not isinstance(obj, dict) or self._slots is None:
             return self._rewrite_whole(ev, data, obj)
         slots, ends = self._slots(obj)
+        if len(slots) == 1 and not ends:  # a plain delta event: the common case, kept lean
+            out = self._rewrite_delta(ev, data, obj, slots[0])
+            if out is not None:
+                return out
         changes: dict[Path, str] = {}
+        originals: dict[Path, str] = {}
         fed: set[Channel] = set()
+        in_slots = 0
         for slot in slots:
             r = self._restorer(slot.channel, slot.escape or self._json_text)
             self._templates[slot.channel] = obj
             text = _get(obj, slot.path)
+            in_slots += text.count("<")
             new = r.feed(text)
             fed.add(slot.channel)
             if any(_ends(e, slot.channel) for e in ends):
                 new += r.flush()
+            if r.pending:
+                self._held.add(slot.channel)
+            else:
+                self._held.discard(slot.channel)
             if new != text:
                 changes[slot.path] = new
+                originals[slot.path] = text
         before = self._flush(lambda ch: ch not in fed and any(_ends(e, ch) for e in ends),
-                             ev, newline) if ends else b""
-        skip = {s.path for s in slots}
-        self._whole += _restore_strings(obj, (), self._lookup, changes, skip)
+                             ev, newline) if ends and self._held else b""
+        if data.count("<") > in_slots or _escaped_lt(data):
+            skip = {s.path for s in slots}
+            whole: dict[Path, str] = {}
+            self._whole += _restore_strings(obj, (), self._lookup, whole, skip)
+            changes.update(whole)
         if not changes:
             return before + ev.raw
+        if len(changes) == 1 and len(originals) == 1:
+            (path, new), = changes.items()
+            key = path[-1]
+            if isinstance(key, str):
+                out = replace_member(ev.raw, key, originals[path], new)
+                if out is not None:
+                    return before + out
         return before + ev.with_data(splice(data, obj, changes))
+
+    def _rewrite_delta(self, ev: SSEEvent, data: str, obj: Any, slot: _Slot) -> bytes | None:
+        """One delta string on one channel; None when anything else needs restoring too."""
+        text = _get(obj, slot.path)
+        key = slot.path[-1]
+        if data.count("<") > text.count("<") or _escaped_lt(data) or not isinstance(key, str):
+            return None
+        channel = slot.channel
+        r = self._channels.get(channel) or self._restorer(
+            channel, slot.escape or self._json_text)
+        self._templates[channel] = obj
+        new = r.feed(text)
+        if r.pending:
+            self._held.add(channel)
+        else:
+            self._held.discard(channel)
+        if new == text:
+            return ev.raw
+        out = replace_member(ev.raw, key, text, new)
+        if out is None:
+            out = ev.with_data(splice(data, obj, {slot.path: new}))
+        return out
 
     def _rewrite_whole(self, ev: SSEEvent, data: str, obj: Any) -> bytes:
         changes: dict[Path, str] = {}
         n = _restore_strings(obj, (), self._lookup, changes)
         self._whole += n
         return ev.with_data(splice(data, obj, changes)) if n else ev.raw
+
+
+_SCAN = json.JSONDecoder().scan_once
+
+
+def _loads(data: str) -> Any:
+    """``json.loads`` for one event's data without the wrapper layers (C scanner directly)."""
+    start = len(data) - len(data.lstrip())
+    try:
+        obj, end = _SCAN(data, start)
+    except StopIteration as e:
+        raise ValueError(f"invalid JSON at {e.value}") from None
+    if end != len(data) and data[end:].strip():
+        raise ValueError(f"extra data at {end}")
+    return obj
+
+
+def _escaped_lt(data: str) -> bool:
+    """True if JSON text ``data`` holds a ``<`` written as ``\\u003c``."""
+    return "\\u003" in data and ("\\u003c" in data or "\\u003C" in data)
 
 
 def _ends(end: Channel, channel: Channel) -> bool:
