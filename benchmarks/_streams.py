@@ -17,7 +17,7 @@ from redactproxy.protocols.answers import StreamRewriter  # noqa: E402
 from tests.fakes import anthropic_wire, openai_wire  # noqa: E402
 from tests.fakes.wire import Call, Knobs, Signer  # noqa: E402
 
-__all__ = ["SHAPES", "frames", "reply_text", "restore_speed"]
+__all__ = ["SHAPES", "frames", "reply_text", "request_body", "restore_speed"]
 
 #: API shape -> (URL, ``Api.name``); the unpaced stream scenario runs each.
 SHAPES = {

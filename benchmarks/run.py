@@ -37,6 +37,7 @@ from _harness import (  # type: ignore[import-not-found]
     start_redactproxy,
     stream,
 )
+from _streams import SHAPES, reply_text, request_body, restore_speed  # type: ignore[import-not-found]
 from corpus import Corpus, anthropic_turns  # type: ignore[import-not-found]
 
 from redactproxy.placeholders import PLACEHOLDER_RE
@@ -44,7 +45,8 @@ from redactproxy.protocols.answers import StreamRewriter
 
 OPENAI = "https://api.openai.com/v1/chat/completions"
 ANTHROPIC = "https://api.anthropic.com/v1/messages"
-SCENARIOS = ("small_chat", "coding_agent", "cold_100k", "streaming", "concurrency", "startup")
+SCENARIOS = ("small_chat", "coding_agent", "cold_100k", "streaming", "unpaced", "concurrency",
+             "startup")
 BASE = "mitmproxy"
 
 
@@ -212,7 +214,40 @@ class Bench:
                                  if m.group(0) in phs[name])
         return {"ttfb_ms": summary(ttfb), "total_ms": summary(tot), "max_gap_ms": summary(gap),
                 "events": events, "placeholders_left_in_answer": left,
-                "restore_mb_s": restore_throughput(phs["ner"])}
+                "restore_mb_s": restore_throughput(phs["ner"]),
+                "restore_by_shape": {"dense": restore_speed(phs["ner"], every=7),
+                                     "plain": restore_speed(phs["ner"], every=0)}}
+
+    # --- unpaced streams ----------------------------------------------------------------------
+
+    def unpaced(self) -> dict[str, Any]:
+        """~2,000-event answers sent as fast as the upstream can, per API shape, with and
+        without placeholders the vault knows (a fast provider, or a cached answer)."""
+        phs = {name: self._placeholders(name) for name in ("patterns", "ner")}
+        phs["direct"] = phs[BASE] = phs["patterns"]
+        out: dict[str, Any] = {}
+        for shape, (url, _api) in SHAPES.items():
+            body = json.dumps(request_body(shape)).encode()
+            for every, label in ((7, "placeholders"), (0, "plain")):
+                replies = {name: quote(reply_text(p, 6000, every)) for name, p in phs.items()}
+                ttfb: dict[str, list[float]] = {r: [] for r in ROUTES}
+                tot: dict[str, list[float]] = {r: [] for r in ROUTES}
+                left: dict[str, int] = {}
+                events = 0
+                for rep in range(self.reps(8, 2)):
+                    for name in order(rep):
+                        headers = {"x-fake-reply": replies[name], "x-fake-chunk-chars": "3",
+                                   "x-fake-event-delay": "0", "x-fake-split-every": "0"}
+                        st = stream(self.clients[name], self.t(name, url), body, headers)
+                        assert st.status == 200, (name, st.status, st.body[:300])
+                        ttfb[name].append(ms(st.ttfb))
+                        tot[name].append(ms(st.total))
+                        events = st.body.count(b"\n\n")
+                        left[name] = sum(1 for m in PLACEHOLDER_RE.finditer(
+                            st.body.decode()) if m.group(0) in phs[name])
+                out[f"{shape} {label}"] = {"ttfb_ms": summary(ttfb), "total_ms": summary(tot),
+                                           "events": events, "placeholders_left": left}
+        return out
 
     # --- concurrency -------------------------------------------------------------------------
 
@@ -336,6 +371,11 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
             get("concurrency", "largest_gap_ms", r, "added"), 20)
         add(f"listening after start ({r})", get("startup", r, "listening_s"), 2, "s")
         add(f"RSS of proxy tree after warm-up ({r})", get("startup", r, "rss_mb"), 400, "MB")
+    for key in ("openai-chat placeholders", "openai-responses placeholders",
+                "anthropic placeholders"):
+        for r in ("patterns", "ner"):
+            add(f"unpaced {key}: total / mitmproxy ({r})",
+                get("unpaced", key, "total_ms", r, "ratio"), 1.15, "x")
     add("StreamRewriter restoration throughput (per event)",
         get("streaming", "restore_mb_s", "per_event_mb_s"), 20, "MB/s", True)
     return out
@@ -384,6 +424,17 @@ def table(res: dict[str, Any]) -> str:
                      f"placeholder): {rt['per_event_mb_s']} MB/s fed per event, "
                      f"{rt['bulk_64k_mb_s']} MB/s fed 64 KB at a time; 1 word in 60: "
                      f"{rt['sparse_per_event_mb_s']} MB/s per event")
+    if "streaming" in res and "restore_by_shape" in res["streaming"]:
+        for kind, shapes in res["streaming"]["restore_by_shape"].items():
+            lines.append(f"  StreamRewriter per shape ({kind}): " + "; ".join(
+                f"{shape} {v['per_event_mb_s']} MB/s per event, {v['bulk_64k_mb_s']} bulk"
+                for shape, v in shapes.items()))
+    if "unpaced" in res:
+        for key, u in res["unpaced"].items():
+            block(f"unpaced stream, {key}, ~{u['events']} events, no delay: total",
+                  u["total_ms"])
+            block("  first byte", u["ttfb_ms"])
+            lines.append(f"  placeholders left unrestored: {u['placeholders_left']}")
     if "concurrency" in res:
         co = res["concurrency"]
         block(f"{co['streams']} streams (20 ms/event) while a cold 100 KB request is analysed: "
@@ -435,7 +486,7 @@ def main() -> int:
         steps: dict[str, Callable[[], dict[str, Any]]] = {
             "small_chat": bench.small_chat, "coding_agent": bench.coding_agent,
             "cold_100k": bench.cold_100k, "streaming": bench.streaming,
-            "concurrency": bench.concurrency}
+            "unpaced": bench.unpaced, "concurrency": bench.concurrency}
         for name in chosen:
             if name in steps:
                 t0 = time.monotonic()

@@ -70,8 +70,8 @@ KEYS_REFRESH = 60.0
 class _FlowState:
     """What the addon remembers about one intercepted flow (in ``flow.metadata``)."""
 
-    __slots__ = ("_answer", "api", "json_text", "lookup", "meta", "record", "rewriter",
-                 "scope", "server_state")
+    __slots__ = ("_answer", "_answer_len", "api", "json_text", "lookup", "meta", "record",
+                 "rewriter", "scope", "server_state")
     ANSWER_LIMIT = 1 << 20
 
     def __init__(self, api: Api, record: RequestRecord, scope: str,
@@ -85,11 +85,13 @@ class _FlowState:
         self.server_state = False
         self.json_text = False
         self._answer: list[str] = []
+        self._answer_len = 0
 
     def keep_answer(self, text: str) -> None:
         """Remember (up to 1 MiB of) the restored answer for the dangerous-answer check."""
-        if sum(map(len, self._answer)) < self.ANSWER_LIMIT:
+        if self._answer_len < self.ANSWER_LIMIT:  # a running total: O(1) per streamed read
             self._answer.append(text[: self.ANSWER_LIMIT])
+            self._answer_len += len(text)
 
     def answer_text(self) -> str:
         """The restored answer as seen by the client (JSON and SSE framing included)."""
