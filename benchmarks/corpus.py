@@ -164,12 +164,14 @@ def tools() -> list[dict]:
                  "required": ["file_path"]}} for n in names]
 
 
-def anthropic_turns(seed: int, turns: int = 20) -> list[dict]:
+def anthropic_turns(seed: int, turns: int = 20, answers: list[str] | None = None) -> list[dict]:
     """Request bodies of one coding-agent conversation, turn by turn (Messages API, streamed).
 
     Turn 1 holds a ~10 KB system prompt, 9 tools (~8 KB) and a user prompt; every later turn
     resends the whole history plus an assistant tool call and a 5-8 KB tool result (a source
-    file or command output, sometimes with prose), growing to ~150 KB by turn 20.
+    file or command output, sometimes with prose), growing to ~150 KB by turn 20. With
+    ``answers``, turn t's assistant text is ``answers[t]`` (what the model answered turn t, as
+    an agent sends it back); else a sentence the client made up.
     """
     c = Corpus(seed)
     system = c.prose(10_000, pii=0.02) + "\nContact the maintainers at team@example.org."
@@ -183,7 +185,7 @@ def anthropic_turns(seed: int, turns: int = 20) -> list[dict]:
         bodies.append(body)
         tool_id = f"toolu_01{c.rng.getrandbits(64):016x}"
         messages.append({"role": "assistant", "content": [
-            {"type": "text", "text": c.sentence(pii=0.1)},
+            {"type": "text", "text": answers[t] if answers else c.sentence(pii=0.1)},
             {"type": "tool_use", "id": tool_id, "name": "Read",
              "input": {"file_path": f"src/{c.ident()}.py"}}]})
         size = c.rng.randint(5000, 8000)

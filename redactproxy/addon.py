@@ -12,6 +12,7 @@ placeholder looks like: that is the core's business.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import itertools
 import logging
@@ -24,6 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 from mitmproxy import ctx, exceptions, http
 from mitmproxy.addonmanager import Loader
 
+from redactproxy.answer_hashes import AnswerHashes
 from redactproxy.codecs import decoder_for, encoder_for
 from redactproxy.config import ProjectConfig
 from redactproxy.credentials import CredentialPolicy, Outcome, find_standins
@@ -42,7 +44,13 @@ from redactproxy.hosts import host_matches, provider_for_host
 from redactproxy.jsonsplice import loads
 from redactproxy.masking import context_snippet, mask_value, value_hash
 from redactproxy.projects import ProjectSet
-from redactproxy.protocols.answers import StreamRewriter, asks_for_json, restore_json
+from redactproxy.protocols.answers import (
+    StreamRewriter,
+    asks_for_json,
+    body_answer_texts,
+    restore_json,
+    stream_answer_texts,
+)
 from redactproxy.protocols.apis import Api, gemini_model, guess_family, identify
 from redactproxy.protocols.errors import error_body, error_headers
 from redactproxy.protocols.meta import Meta
@@ -50,7 +58,7 @@ from redactproxy.proxy.policy import InterceptPolicy
 from redactproxy.records import FindingRecord, RecordSink, RequestRecord
 from redactproxy.redact import Applied, BodyRedaction
 from redactproxy.resolve import parse_resolve
-from redactproxy.restore import restore_text
+from redactproxy.restore import restore_spans, restore_text
 from redactproxy.safeguards import (
     billing_anomaly,
     dangerous_text,
@@ -71,7 +79,7 @@ class _FlowState:
     """What the addon remembers about one intercepted flow (in ``flow.metadata``)."""
 
     __slots__ = ("_answer", "_answer_len", "api", "json_text", "lookup", "meta", "record",
-                 "rewriter", "scope", "server_state")
+                 "rewriter", "scope", "server_state", "upstream")
     ANSWER_LIMIT = 1 << 20
 
     def __init__(self, api: Api, record: RequestRecord, scope: str,
@@ -86,6 +94,7 @@ class _FlowState:
         self.json_text = False
         self._answer: list[str] = []
         self._answer_len = 0
+        self.upstream = bytearray()  # the streamed answer as the provider sent it (1 MiB)
 
     def keep_answer(self, text: str) -> None:
         """Remember (up to 1 MiB of) the restored answer for the dangerous-answer check."""
@@ -102,8 +111,9 @@ class _StreamPipe:
     """``flow.response.stream`` callable: decompress, restore per SSE event, recompress."""
 
     def __init__(self, rewriter: StreamRewriter, encoding: str, on_first: Callable[[], None],
-                 keep: Callable[[str], None]):
+                 keep: Callable[[str], None], upstream: bytearray):
         self._rewriter = rewriter
+        self._upstream = upstream
         self._keep = keep
         self._dec = decoder_for(encoding)
         self._enc = encoder_for(encoding)
@@ -119,7 +129,10 @@ class _StreamPipe:
             return data or b""
         try:
             if data:
-                plain = self._rewriter.feed(self._dec.feed(data))
+                raw = self._dec.feed(data)
+                if len(self._upstream) < _FlowState.ANSWER_LIMIT:
+                    self._upstream += raw
+                plain = self._rewriter.feed(raw)
                 self._keep(plain.decode("utf-8", "replace"))
                 out = self._enc.feed(plain)
                 return out if out else []  # [] holds back; b"" would end a chunked body
@@ -154,6 +167,8 @@ class RedactProxy:
         self.stored_keys: list[str] = []
         self._keys_loaded = 0.0
         self.store_error: str | None = None
+        self.answers = AnswerHashes()
+        self._no_nlp: dict[int, tuple[Any, Any]] = {}
         self.policy = InterceptPolicy(self._config, lambda: self.key_hosts)
         self.addons = [self.policy]  # mitmproxy calls nested addons' hooks after ours
 
@@ -474,14 +489,44 @@ class RedactProxy:
         if not texts:
             return
         assert self.worker is not None and self.vault is not None
-        findings = await self.worker.analyze(cfg.spec, texts)
         vault, scope = self.vault, state.scope
+        found = await self._analyze(cfg, state, redaction, texts)
         new_text, applied = redaction.apply(
-            dict(zip(texts, findings, strict=True)),
-            lambda entity, value: vault.placeholder(scope, entity, value))
+            found, lambda entity, value: vault.placeholder(scope, entity, value))
         record.findings = [self._finding_record(a, applied) for a in applied]
         if new_text != text:
             req.set_content(new_text.encode("utf-8"))
+
+    async def _analyze(self, cfg: ProjectConfig, state: _FlowState, redaction: BodyRedaction,
+                       texts: list[str]) -> dict[str, list[Any]]:
+        """Findings per text. Answers this proxy restored that come back in an assistant
+        turn skip NER (``answer_hashes``): their spans plus the pattern rules stand in."""
+        assert self.worker is not None
+        echoed: dict[str, list[Any]] = {}
+        if cfg.spec.nlp:
+            for t in redaction.model_turn_texts():
+                spans = self.answers.findings(state.scope, t)
+                if spans is not None:
+                    echoed[t] = spans
+        fresh = [t for t in texts if t not in echoed]
+        sent: list[str] = []
+        found = dict(zip(fresh, await self.worker.analyze(cfg.spec, fresh, sent),
+                         strict=True)) if fresh else {}
+        if echoed:
+            spec = self._patterns_only(cfg.spec)
+            for t, fs in zip(echoed, await self.worker.analyze(spec, list(echoed)),
+                             strict=True):
+                found[t] = fs + echoed[t]
+        state.record.text_chars = sum(map(len, texts))
+        state.record.ner_chars = sum(map(len, sent)) if cfg.spec.nlp else 0
+        return found
+
+    def _patterns_only(self, spec: Any) -> Any:
+        """``spec`` without NER (one derived spec per project spec)."""
+        hit = self._no_nlp.get(id(spec))
+        if hit is None or hit[0] is not spec:
+            hit = self._no_nlp[id(spec)] = (spec, dataclasses.replace(spec, nlp=False))
+        return hit[1]
 
     def _finding_record(self, a: Applied, applied: list[Applied]) -> FindingRecord:
         f = a.finding
@@ -528,7 +573,8 @@ class RedactProxy:
         def on_first() -> None:
             state.record.ttfb_ms = (started - flow.request.timestamp_start) * 1000
 
-        flow.response.stream = _StreamPipe(state.rewriter, encoding, on_first, state.keep_answer)
+        flow.response.stream = _StreamPipe(state.rewriter, encoding, on_first, state.keep_answer,
+                                           state.upstream)
 
     def response(self, flow: http.HTTPFlow) -> None:
         record = flow.metadata.get("redactproxy_record")
@@ -544,6 +590,10 @@ class RedactProxy:
         rec.status = resp.status_code
         if state.rewriter is not None:
             rec.restored = state.rewriter.restored
+            if resp.status_code < 400 and not state.json_text and self._ner_on(state):
+                upstream = bytes(state.upstream)
+                self._later(lambda: self._remember(state, stream_answer_texts(
+                    state.api.name, upstream)))
         else:
             self._restore_body(flow, state)
             if rec.ttfb_ms is None and resp.timestamp_start:
@@ -588,13 +638,35 @@ class RedactProxy:
             return
         try:
             new, count = restore_json(text, state.lookup)
-            state.meta.update(loads(text))
+            doc = loads(text)
+            state.meta.update(doc)
+            if resp.status_code < 400 and not state.json_text and self._ner_on(state):
+                self._remember(state, body_answer_texts(state.api.name, doc))
         except ValueError:
             new, count = restore_text(text, state.lookup)
         state.record.restored = count
         state.keep_answer(new)
         if count:
             resp.set_content(new.encode("utf-8"))
+
+    @staticmethod
+    def _ner_on(state: _FlowState) -> bool:
+        """NER runs (else there is nothing for remembered answers to save)."""
+        return state.record.ner_chars is not None and bool(ctx.options.redact_nlp)
+
+    def _remember(self, state: _FlowState, texts: list[str]) -> None:
+        """Keep keyed hashes of the answer texts as the client got them (``answer_hashes``)."""
+        for text in texts:
+            restored, spans = restore_spans(text, state.lookup)
+            self.answers.add(state.scope, restored, spans)
+
+    @staticmethod
+    def _later(fn: Callable[[], None]) -> None:
+        """Run ``fn`` after this hook (the end of a stream reaches the client first)."""
+        try:
+            asyncio.get_running_loop().call_soon(fn)
+        except RuntimeError:
+            fn()
 
     def error(self, flow: http.HTTPFlow) -> None:
         state: _FlowState | None = flow.metadata.get(META)

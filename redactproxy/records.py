@@ -69,6 +69,8 @@ class RequestRecord:
     reason: str | None = None
     alerts: list[str] = field(default_factory=list)
     developer: str | None = None
+    text_chars: int | None = None  # characters of text scanned in the request
+    ner_chars: int | None = None  # of those, characters NER ran on (not cached, not echoed)
 
     def counts(self) -> dict[str, int]:
         """Return the number of findings per entity type, in first-seen order."""

@@ -17,7 +17,7 @@ from redactproxy.detect.base import Finding
 from redactproxy.detect.patterns import resolve_overlaps
 from redactproxy.errors import RefusedRequest
 from redactproxy.jsonsplice import Path, iter_strings, splice
-from redactproxy.protocols.targets import Target, field_name, request_targets
+from redactproxy.protocols.targets import Target, field_name, in_model_turn, request_targets
 
 __all__ = ["Applied", "BodyRedaction", "Placeholderer", "redact_text", "select"]
 
@@ -120,6 +120,14 @@ class BodyRedaction:
     def texts(self) -> list[str]:
         """Unique texts to analyse, in document order."""
         return list(dict.fromkeys(leaf.text for leaf in self._leaves))
+
+    def model_turn_texts(self) -> list[str]:
+        """Unique texts found only as the text of assistant (model) turns in the history."""
+        model: dict[str, bool] = {}
+        for leaf in self._leaves:
+            here = leaf.inner_path is None and in_model_turn(self.doc, leaf.target.path)
+            model[leaf.text] = model.get(leaf.text, True) and here
+        return [t for t, only in model.items() if only]
 
     def apply(self, findings: dict[str, list[Finding]],
               assign: Placeholderer) -> tuple[str, list[Applied]]:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from redactproxy.placeholders import PLACEHOLDER_RE, could_be_prefix
 
-__all__ = ["Escape", "Lookup", "StreamRestorer", "json_escape", "restore_text"]
+__all__ = ["Escape", "Lookup", "StreamRestorer", "json_escape", "restore_spans", "restore_text"]
 
 Lookup = Callable[[str], str | None]
 Escape = Callable[[str], str]
@@ -42,6 +42,31 @@ def restore_text(text: str, lookup: Lookup, escape: Escape | None = None) -> tup
         return escape(value) if escape else value
 
     return PLACEHOLDER_RE.sub(sub, text), count
+
+
+def restore_spans(text: str, lookup: Lookup) -> tuple[str, list[tuple[int, int, str]]]:
+    """Like ``restore_text``, also returning ``(start, end, entity)`` of each restored value.
+
+    Offsets are in the restored text; the entity is the placeholder's type.
+    """
+    if "<" not in text:
+        return text, []
+    parts: list[str] = []
+    spans: list[tuple[int, int, str]] = []
+    pos = out_len = 0
+    for m in PLACEHOLDER_RE.finditer(text):
+        value = lookup(m.group(0))
+        if value is None:
+            continue
+        head = text[pos:m.start()]
+        parts.append(head)
+        out_len += len(head)
+        parts.append(value)
+        spans.append((out_len, out_len + len(value), m.group(1)))
+        out_len += len(value)
+        pos = m.end()
+    parts.append(text[pos:])
+    return "".join(parts), spans
 
 
 class StreamRestorer:

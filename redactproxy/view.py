@@ -483,4 +483,6 @@ class LogLineSink:
         ]
         if rec.reason:
             pairs.append(("reason", rec.reason))
+        if rec.text_chars is not None:
+            pairs += [("text_chars", rec.text_chars), ("ner_chars", rec.ner_chars)]
         return " ".join(f"{k}={_logfmt(v)}" for k, v in pairs)

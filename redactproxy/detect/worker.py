@@ -223,8 +223,15 @@ class DetectorWorker:
             raise DetectorError(f"detector unreachable: {e}") from e
         return fut
 
-    async def analyze(self, spec: DetectorSpec, texts: Sequence[str]) -> list[list[Finding]]:
+    async def analyze(self, spec: DetectorSpec, texts: Sequence[str],
+                      sent: list[str] | None = None) -> list[list[Finding]]:
         """Findings for each text, from cache or the worker.
+
+        Args:
+            spec: What to detect.
+            texts: The texts.
+            sent: If given, the texts that were not cached (and went to the worker) are
+                appended to it (for reporting how much was analysed).
 
         Raises:
             DetectorError: the worker failed, died or did not answer in time.
@@ -234,6 +241,8 @@ class DetectorWorker:
         missing = list(dict.fromkeys(t for t, r in zip(texts, results, strict=True)
                                      if r is None))
         if missing:
+            if sent is not None:
+                sent.extend(missing)
             loading = self.state == "loading"
             limit = self.warmup_timeout if loading else self.timeout
             loop = asyncio.get_running_loop()

@@ -21,7 +21,8 @@ from redactproxy.protocols.targets import is_signed_block
 from redactproxy.restore import Lookup, StreamRestorer, json_escape, restore_text
 from redactproxy.sse import SSEEvent, SSEParser
 
-__all__ = ["StreamRewriter", "asks_for_json", "restore_json"]
+__all__ = ["StreamRewriter", "asks_for_json", "body_answer_texts", "restore_json",
+           "stream_answer_texts"]
 
 Channel = tuple[Any, ...]
 _ALL: Channel = ()
@@ -443,3 +444,60 @@ def _escaped_lt(data: str) -> bool:
 
 def _ends(end: Channel, channel: Channel) -> bool:
     return channel[: len(end)] == end
+
+
+def stream_answer_texts(api: str, raw: bytes) -> list[str]:
+    """The text of each text channel of an SSE answer (deltas joined), as the SDK builds it.
+
+    Tool-call arguments and thinking are left out: clients send those back in other shapes
+    (parsed JSON, signed blocks), so only plain answer text can come back byte for byte.
+    """
+    slots_of = _SLOTS.get(api)
+    if slots_of is None:
+        return []
+    parser = SSEParser()
+    texts: dict[Channel, list[str]] = {}
+    for ev in parser.feed(raw) + parser.feed(b"\n\n"):
+        if ev.data is None or not ev.data.lstrip().startswith("{"):
+            continue
+        try:
+            obj = _loads(ev.data)
+        except ValueError:
+            continue
+        if not isinstance(obj, dict):
+            continue
+        for slot in slots_of(obj)[0]:
+            if slot.escape or (api == "gemini" and slot.channel[2]):
+                continue
+            texts.setdefault(slot.channel, []).append(_get(obj, slot.path))
+    return [t for t in ("".join(parts) for parts in texts.values()) if t]
+
+
+def body_answer_texts(api: str, doc: Any) -> list[str]:
+    """The answer texts of a whole (non-streamed) JSON answer, per API."""
+    out: list[str] = []
+    if not isinstance(doc, dict):
+        return out
+    if api == "openai-chat":
+        for c in doc.get("choices") or []:
+            msg = c.get("message") if isinstance(c, dict) else None
+            if isinstance(msg, dict) and isinstance(msg.get("content"), str):
+                out.append(msg["content"])
+    elif api == "anthropic-messages":
+        for block in doc.get("content") or []:
+            if isinstance(block, dict) and block.get("type") == "text":
+                out.append(str(block.get("text", "")))
+    elif api == "openai-responses":
+        for item in doc.get("output") or []:
+            for part in (item.get("content") or []) if isinstance(item, dict) else []:
+                if isinstance(part, dict) and isinstance(part.get("text"), str):
+                    out.append(part["text"])
+    elif api == "gemini":
+        for cand in doc.get("candidates") or []:
+            parts = ((cand.get("content") or {}).get("parts") or []) if isinstance(
+                cand, dict) else []
+            for part in parts:
+                if isinstance(part, dict) and isinstance(part.get("text"), str) and not (
+                        part.get("thought")):
+                    out.append(part["text"])
+    return [t for t in out if t]

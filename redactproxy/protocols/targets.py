@@ -15,7 +15,7 @@ from typing import Any
 
 from redactproxy.jsonsplice import Path
 
-__all__ = ["Target", "field_name", "is_signed_block", "request_targets"]
+__all__ = ["Target", "field_name", "in_model_turn", "is_signed_block", "request_targets"]
 
 #: Keys whose values are enums, identifiers or opaque tokens, never free text.
 SKIP_KEYS = frozenset({
@@ -95,6 +95,28 @@ def request_targets(doc: Any, api_name: str) -> list[Target]:
     if isinstance(doc, str):
         return [Target((), _holds_json(doc))] if doc else []
     return list(_walk(doc, (), api_name == "generic"))
+
+
+_TURN_LISTS = {"messages": "content", "input": "content", "contents": "parts"}
+
+
+def in_model_turn(doc: Any, path: Path) -> bool:
+    """True if ``path`` is the text of an assistant (model) turn in a request's history.
+
+    Covers ``messages[i].content`` / ``messages[i].content[j].text`` (OpenAI chat,
+    Anthropic), ``input[i].content[j].text`` (Responses) and ``contents[i].parts[j].text``
+    (Gemini) whose turn's role is ``assistant`` or ``model``.
+    """
+    if len(path) < 3 or not isinstance(doc, dict) or path[0] not in _TURN_LISTS:
+        return False
+    turns = doc.get(path[0])
+    if not isinstance(turns, list) or not isinstance(path[1], int) or path[1] >= len(turns):
+        return False
+    turn = turns[path[1]]
+    if not isinstance(turn, dict) or turn.get("role") not in ("assistant", "model"):
+        return False
+    field = _TURN_LISTS[str(path[0])]
+    return path[2] == field and (len(path) == 3 or (len(path) == 5 and path[4] == "text"))
 
 
 def field_name(path: Path) -> str:
