@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from redactproxy.detect.prose import is_code_line, plausible_entity, prose_view
+from redactproxy.detect.prose import is_code_line, name_lines, plausible_entity, prose_view
 
 
 def test_same_length_and_newlines() -> None:
@@ -67,3 +67,27 @@ def test_code_and_common_words_rejected(text: str, value: str, entity: str) -> N
 
 def test_other_entities_are_not_judged() -> None:
     assert plausible_entity("x", 0, 1, "EMAIL_ADDRESS")
+
+
+@pytest.mark.parametrize("line, kept", [
+    ("Then Margaret Hamilton fixed the build.", True),
+    ("We met the team in Paris last week.", True),
+    ("Margaret Hamilton fixed it.", True),  # the second word is past the sentence start
+    ("The build failed again. It is flaky.", False),  # sentence starts only
+    ("I think we ship it first, and I'm sure.", False),  # "I" is no name
+    ("Then we ship Windows and Linux builds.", False),  # platform names
+    ("Margaret said so.", False),  # a lone sentence-initial word is never accepted
+    ("- Check the logs. Then retry.", False),
+])
+def test_name_lines_keeps_only_lines_that_may_hold_a_name(line: str, kept: bool) -> None:
+    text = f"Intro line.\n{line}\n"
+    out = name_lines(text, text)
+    assert len(out) == len(text) and out.count("\n") == text.count("\n")
+    assert (line in out) is kept
+    assert out.splitlines()[0].strip() == ""
+
+
+def test_name_lines_judges_sentence_starts_on_the_original_text() -> None:
+    text = "run foo.bar_baz then ask Grace about it"
+    view = prose_view(text)
+    assert "Grace" in name_lines(view, text)

@@ -22,7 +22,7 @@ from redactproxy.detect.codedata import CodeDataNames
 from redactproxy.detect.names import plausible_person, plausible_place
 from redactproxy.detect.nlp import DEFAULT_MODEL, NER_ENTITIES, NlpDetector
 from redactproxy.detect.patterns import PatternDetector, resolve_overlaps
-from redactproxy.detect.prose import plausible_entity, prose_view
+from redactproxy.detect.prose import name_lines, plausible_entity, prose_view
 from redactproxy.detect.rules import Rule, load_builtin_packs, parse_rule
 
 __all__ = ["DEFAULT_PACKS", "DetectorSpec", "Engine"]
@@ -122,7 +122,7 @@ class Engine:
             found += [Finding(m.start(), m.end(), "TERM", "terms.deny", 1.0)
                       for m in self.deny.finditer(text, timeout=2.0)]
         if self.nlp is not None:
-            view = prose_view(text)
+            view = name_lines(prose_view(text), text)
             if view.strip():
                 guesses = [g for g in _trimmed(view, self.nlp.analyze(view))
                            if plausible_entity(text, g.start, g.end, g.entity)

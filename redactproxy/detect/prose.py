@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["is_code_line", "plausible_entity", "prose_view"]
+__all__ = ["is_code_line", "name_lines", "plausible_entity", "prose_view"]
 
 _CODE_START = re.compile(
     r"^\s*(?:def |class |import |from \S+ import|return\b|if .*:$|elif |else:|for .*:$|"
@@ -108,3 +108,40 @@ def plausible_entity(text: str, start: int, end: int, entity: str) -> bool:
                      + r"\b|\b" + re.escape(value) + r"\s*=", text):
             return False  # used as an identifier somewhere in this text
     return True
+
+
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
+_NOT_NAMES = frozenset({"I", "I'm", "I've", "I'll", "I'd", "I’m", "I’ve", "I’ll", "I’d"})
+
+
+def _may_hold_name(view_line: str, line: str) -> bool:
+    """True if ``view_line`` has a capitalised word past a sentence start (judged on the
+    original ``line``, as ``plausible_entity`` does): without one, no guess can be accepted."""
+    for m in _CAPITALISED.finditer(view_line):
+        word = m.group()
+        if word in _NOT_NAMES or word.casefold() in _NOT_ENTITIES:
+            continue
+        before = line[max(0, m.start() - 40):m.start()]
+        if before.strip() and not _SENTENCE_START.search(before):
+            return True
+    return False
+
+
+def name_lines(view: str, text: str) -> str:
+    """Blank the lines of ``view`` (``prose_view(text)``) that cannot yield an accepted guess.
+
+    ``plausible_entity`` accepts a single word only past a sentence start, so a line whose
+    every capitalised word starts a sentence (or is ``I``, or a platform name) can only
+    yield a multi-word guess opening a sentence with all later words lower-case, which the
+    small English model practically never tags. NER then runs only on lines that may hold
+    a name; same length and newlines, so offsets still hold.
+    """
+    out: list[str] = []
+    pos = 0
+    for vline in view.splitlines(keepends=True):
+        body = vline.rstrip("\r\n")
+        if body.strip() and not _may_hold_name(body, text[pos:pos + len(body)]):
+            vline = " " * len(body) + vline[len(body):]
+        out.append(vline)
+        pos += len(vline)
+    return "".join(out)
