@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import pickle
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,8 +112,23 @@ class Engine:
                 cache[spec.nlp_model] = NlpDetector(spec.nlp_model, thresholds)
             self.nlp = cache[spec.nlp_model]
 
-    def analyze(self, text: str) -> list[Finding]:
-        """Return the non-overlapping findings in ``text`` after policy."""
+    def analyze_many(self, texts: Sequence[str]) -> list[list[Finding]]:
+        """``analyze`` for several texts, with NER on all of them in one spaCy batch."""
+        if self.nlp is None:
+            return [self.analyze(t) for t in texts]
+        views = [name_lines(prose_view(t), t) for t in texts]
+        todo = [i for i, v in enumerate(views) if v.strip()]
+        guesses = dict(zip(todo, self.nlp.analyze_many([views[i] for i in todo]), strict=True))
+        return [self.analyze(t, (views[i], guesses.get(i, []))) for i, t in enumerate(texts)]
+
+    def analyze(self, text: str,
+                ner: tuple[str, list[Finding]] | None = None) -> list[Finding]:
+        """Return the non-overlapping findings in ``text`` after policy.
+
+        Args:
+            text: The text.
+            ner: Its NER view and the NER guesses on it, when already computed in a batch.
+        """
         found = self.patterns.analyze(text)
         found += self.chinese.analyze(text)
         found += self.codedata.analyze(text)
@@ -122,9 +138,10 @@ class Engine:
             found += [Finding(m.start(), m.end(), "TERM", "terms.deny", 1.0)
                       for m in self.deny.finditer(text, timeout=2.0)]
         if self.nlp is not None:
-            view = name_lines(prose_view(text), text)
+            view, raw = ner if ner is not None else (name_lines(prose_view(text), text), None)
             if view.strip():
-                guesses = [g for g in _trimmed(view, self.nlp.analyze(view))
+                raw = self.nlp.analyze(view) if raw is None else raw
+                guesses = [g for g in _trimmed(view, raw)
                            if plausible_entity(text, g.start, g.end, g.entity)
                            and _earned(text, g)]
                 found += _below(resolve_overlaps(found), guesses)

@@ -65,7 +65,7 @@ def _child(conn: Connection, warm_spec: DetectorSpec | None) -> None:
             engine = engines.get(key)
             if engine is None:
                 engine = engines[key] = Engine(spec, nlp_cache)
-            conn.send(("result", req_id, [engine.analyze(t) for t in texts]))
+            conn.send(("result", req_id, engine.analyze_many(texts)))
         except Exception as e:  # noqa: BLE001 - every failure goes back to the waiting request
             conn.send(("error", req_id, f"{type(e).__name__}: {e}"))
 
