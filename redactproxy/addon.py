@@ -30,7 +30,7 @@ from redactproxy.codecs import decoder_for, encoder_for
 from redactproxy.config import ProjectConfig
 from redactproxy.credentials import CredentialPolicy, Outcome, find_standins
 from redactproxy.detect.known import KnownSecrets
-from redactproxy.detect.worker import DetectorWorker
+from redactproxy.detect.worker import DetectorPool
 from redactproxy.errors import (
     ConfigError,
     DetectorError,
@@ -156,7 +156,7 @@ class RedactProxy:
         self._shared_vault, self._shared_key = vault, vault_key
         self.on_ready = on_ready
         self.projects: ProjectSet | None = None
-        self.worker: DetectorWorker | None = None
+        self.worker: DetectorPool | None = None
         self.vault: Vault | None = None
         self.vault_notice: str | None = None
         self.resolve: dict[tuple[str, int], tuple[str, int]] = {}
@@ -212,7 +212,7 @@ class RedactProxy:
             self.projects = projects
             if self.worker is not None:
                 self.worker.close()
-            self.worker = DetectorWorker(default.spec, timeout=ctx.options.redact_timeout)
+            self.worker = DetectorPool(default.spec, timeout=ctx.options.redact_timeout)
             self.worker.start()
         elif "redact_timeout" in updated and self.worker is not None:
             self.worker.timeout = ctx.options.redact_timeout

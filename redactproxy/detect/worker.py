@@ -29,7 +29,7 @@ from redactproxy.detect.base import Finding
 from redactproxy.detect.engine import DetectorSpec, Engine
 from redactproxy.errors import DetectorError, DetectorUnavailable
 
-__all__ = ["DetectorWorker", "FindingsCache"]
+__all__ = ["DetectorPool", "DetectorWorker", "FindingsCache", "default_workers"]
 
 log = logging.getLogger("redactproxy.detect")
 
@@ -117,11 +117,11 @@ class DetectorWorker:
     """
 
     def __init__(self, warm_spec: DetectorSpec | None = None, *, timeout: float = 30.0,
-                 warmup_timeout: float = 60.0) -> None:
+                 warmup_timeout: float = 60.0, cache: FindingsCache | None = None) -> None:
         self.warm_spec = warm_spec
         self.timeout = timeout
         self.warmup_timeout = warmup_timeout
-        self.cache = FindingsCache()
+        self.cache = cache if cache is not None else FindingsCache()
         self.state = "stopped"
         self.error: str | None = None
         self._ids = itertools.count(1)
@@ -264,3 +264,83 @@ class DetectorWorker:
         """Block until the worker has loaded (or failed); True if ready."""
         self._ready.wait(timeout)
         return self.state == "ready"
+
+
+def default_workers(cpus: int | None = None) -> int:
+    """Analysis processes for this machine: one on two cores or fewer (the proxy and the
+    clients need the other), else half the cores, at most four (each holds a spaCy model,
+    ~150 MB)."""
+    n = cpus if cpus is not None else (os.cpu_count() or 1)
+    return 1 if n <= 2 else min(4, n // 2)
+
+
+class DetectorPool:
+    """Several ``DetectorWorker`` processes behind one interface, sharing one cache.
+
+    A request's uncached texts are spread over the workers (longest first, each to the
+    least loaded), so a turn with several new texts is analysed in parallel.
+
+    Args:
+        warm_spec: Spec every worker builds at start.
+        workers: Number of processes (``default_workers()`` when None).
+        timeout: Seconds a request may wait for its analysis once ready.
+    """
+
+    def __init__(self, warm_spec: DetectorSpec | None = None, *, workers: int | None = None,
+                 timeout: float = 30.0) -> None:
+        self.cache = FindingsCache()
+        self.warm_spec = warm_spec
+        self.workers = [DetectorWorker(warm_spec, timeout=timeout, cache=self.cache)
+                        for _ in range(max(1, workers or default_workers()))]
+
+    @property
+    def timeout(self) -> float:
+        """Seconds a request may wait for its analysis."""
+        return self.workers[0].timeout
+
+    @timeout.setter
+    def timeout(self, value: float) -> None:
+        for w in self.workers:
+            w.timeout = value
+
+    @property
+    def state(self) -> str:
+        """``ready`` once any worker is, else the first worker's state."""
+        states = [w.state for w in self.workers]
+        return "ready" if "ready" in states else states[0]
+
+    @property
+    def error(self) -> str | None:
+        """The first worker's load error, if any."""
+        return next((w.error for w in self.workers if w.error), None)
+
+    def start(self) -> None:
+        """Spawn every worker process."""
+        for w in self.workers:
+            w.start()
+
+    def close(self) -> None:
+        """Stop every worker process."""
+        for w in self.workers:
+            w.close()
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Block until every worker has loaded (or failed); True if all are ready."""
+        return all([w.wait_ready(timeout) for w in self.workers])
+
+    async def analyze(self, spec: DetectorSpec, texts: Sequence[str],
+                      sent: list[str] | None = None) -> list[list[Finding]]:
+        """Findings for each text, the uncached ones spread over the workers."""
+        if len(self.workers) == 1:
+            return await self.workers[0].analyze(spec, texts, sent)
+        key = spec.key()
+        missing = list(dict.fromkeys(t for t in texts if self.cache.get(key, t) is None))
+        shares: list[list[str]] = [[] for _ in self.workers]
+        loads = [0] * len(self.workers)
+        for t in sorted(missing, key=len, reverse=True):
+            i = loads.index(min(loads))
+            shares[i].append(t)
+            loads[i] += len(t)
+        await asyncio.gather(*(w.analyze(spec, share, sent)
+                               for w, share in zip(self.workers, shares, strict=True) if share))
+        return await self.workers[0].analyze(spec, texts)  # all cached now
