@@ -65,7 +65,8 @@ class Corpus:
             extra = {0: f"{self.name()} said", 1: f"email {self.email()}",
                      2: f"call {self.phone()}", 3: f"from {self.rng.choice(_CITIES)}"}[kind]
             words.insert(self.rng.randrange(len(words)), extra)
-        return " ".join(words).capitalize() + "."
+        text = " ".join(words)  # names and cities keep their capitals, as in real prose
+        return text[:1].upper() + text[1:] + "."
 
     def prose(self, chars: int, pii: float = 0.15) -> str:
         out: list[str] = []
