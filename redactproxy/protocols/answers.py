@@ -455,15 +455,8 @@ def stream_answer_texts(api: str, raw: bytes) -> list[str]:
     slots_of = _SLOTS.get(api)
     if slots_of is None:
         return []
-    parser = SSEParser()
     texts: dict[Channel, list[str]] = {}
-    for ev in parser.feed(raw) + parser.feed(b"\n\n"):
-        if ev.data is None or not ev.data.lstrip().startswith("{"):
-            continue
-        try:
-            obj = _loads(ev.data)
-        except ValueError:
-            continue
+    for obj in _event_objects(raw):
         if not isinstance(obj, dict):
             continue
         for slot in slots_of(obj)[0]:
@@ -471,6 +464,36 @@ def stream_answer_texts(api: str, raw: bytes) -> list[str]:
                 continue
             texts.setdefault(slot.channel, []).append(_get(obj, slot.path))
     return [t for t in ("".join(parts) for parts in texts.values()) if t]
+
+
+def _event_objects(raw: bytes) -> list[Any]:
+    """The JSON objects of an SSE stream's events, decoded in one pass when the stream is
+    plain (``\\n`` endings, one ``data:`` line per event), else event by event."""
+    if b"\r" not in raw:
+        datas: list[bytes] = []
+        for ev in raw.split(b"\n\n"):
+            i = ev.find(b"data:")
+            if i == -1 or not ev.strip():
+                continue
+            if (i and ev[i - 1] != 0x0A) or ev.find(b"data:", i + 5) != -1:
+                break  # "data:" inside another field, or data on several lines
+            line = ev[i + 5:].split(b"\n", 1)[0].strip()
+            if line.startswith(b"{"):
+                datas.append(line)
+        else:
+            try:
+                return json.loads(b"[" + b",".join(datas) + b"]")
+            except ValueError:
+                pass
+    parser = SSEParser()
+    out: list[Any] = []
+    for ev in parser.feed(raw) + parser.feed(b"\n\n"):
+        if ev.data is not None and ev.data.lstrip().startswith("{"):
+            try:
+                out.append(_loads(ev.data))
+            except ValueError:
+                continue
+    return out
 
 
 def body_answer_texts(api: str, doc: Any) -> list[str]:
