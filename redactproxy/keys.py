@@ -287,6 +287,14 @@ class KeyStore:
         """
         return [k for name in sorted(self._read_meta()) if (k := self.get(name))]
 
+    def has_vault_key(self) -> bool:
+        """True if the vault key is stored (the vault is persistent); never creates it.
+
+        Raises:
+            KeyringUnavailable: No usable keyring.
+        """
+        return self._get(VAULT_KEY_USER) is not None
+
     def vault_key(self) -> bytes | None:
         """Return the vault's 32-byte AES-GCM key, creating it on first use.
 

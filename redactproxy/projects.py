@@ -20,7 +20,7 @@ from redactproxy.config import ProjectConfig, load_project
 from redactproxy.errors import UnknownProject
 from redactproxy.home import home_dir, write_private_json
 
-__all__ = ["ProjectSet", "lookup", "project_id", "register"]
+__all__ = ["ProjectSet", "lookup", "project_id", "register", "registered"]
 
 
 def project_id(root: Path) -> str:
@@ -51,6 +51,11 @@ def register(root: Path) -> str:
         data[pid] = str(root)
         write_private_json(_registry_path(), data)
     return pid
+
+
+def registered() -> dict[str, Path]:
+    """Every registered project: id -> directory."""
+    return {pid: Path(path) for pid, path in _read_registry().items()}
 
 
 def lookup(pid: str) -> Path | None:

@@ -12,7 +12,8 @@ def _commands() -> list[Register]:
     from redactproxy.commands import envrun, start
 
     commands: list[Register] = [start.register, envrun.register_env, envrun.register_run]
-    for name in ("scan", "rules", "keys", "report", "tokens"):
+    for name in ("scan", "rules", "keys", "report", "tokens", "doctor", "ca", "paste",
+                 "service"):
         try:
             module = __import__(f"redactproxy.commands.{name}", fromlist=["register"])
         except ModuleNotFoundError:
