@@ -1,6 +1,10 @@
 """The proxy's certificate authority and the trust bundles clients need.
 
-mitmproxy keeps its CA under a ``confdir``; ours is ``<REDACTPROXY_HOME>/mitmproxy``. Some
+mitmproxy keeps its CA under a ``confdir``; ours is ``<REDACTPROXY_HOME>/mitmproxy``. The
+files keep mitmproxy's names (``mitmproxy-ca.pem``: its ``CertStore`` only loads that
+basename), but a CA created by redactproxy is issued to ``O=redactproxy, CN=redactproxy CA
+(<host>)`` so a trust store shows whose it is; a CA created before keeps its old name and
+keeps working. Some
 clients (Python's ``SSL_CERT_FILE``, curl) REPLACE their trust store with the file they are
 given, so ``env`` hands them a bundle of the system roots plus our CA. ``--upstream-ca``
 works the same way for the proxy's own upstream connections: certifi's roots plus the
@@ -10,15 +14,20 @@ extra CA, never verification switched off.
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import certifi
 
 from redactproxy.home import home_dir
 
-__all__ = ["CA_NAME", "ca_cert_path", "client_bundle", "confdir", "ensure_ca", "upstream_bundle"]
+__all__ = ["CA_NAME", "CA_ORGANIZATION", "ca_cert_path", "ca_common_name", "client_bundle",
+           "confdir", "ensure_ca", "upstream_bundle"]
 
+#: Basename of the CA files in the confdir (mitmproxy's ``CONF_BASENAME``; it loads no other).
 CA_NAME = "mitmproxy"
+#: Organization of the CA certificate redactproxy creates.
+CA_ORGANIZATION = "redactproxy"
 _SYSTEM_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
                    "/etc/ssl/cert.pem")
 
@@ -35,12 +44,23 @@ def ca_cert_path() -> Path:
     return confdir() / f"{CA_NAME}-ca-cert.pem"
 
 
+def ca_common_name(host: str | None = None) -> str:
+    """The CA's common name: says redactproxy and the machine (at most 64 characters)."""
+    host = (host or socket.gethostname() or "localhost").split(".")[0]
+    return f"redactproxy CA ({host[:40]})"
+
+
 def ensure_ca() -> Path:
-    """Create the CA if missing (as mitmproxy would on first start); return its cert path."""
-    if not ca_cert_path().exists():
+    """Create the CA if missing (before mitmproxy would, so it gets our name); return its cert.
+
+    An existing CA (also one named ``mitmproxy`` by an earlier version) is kept as it is:
+    clients and trust stores that trust it keep working.
+    """
+    if not (confdir() / f"{CA_NAME}-ca.pem").exists():
         from mitmproxy.certs import CertStore
 
-        CertStore.from_store(str(confdir()), CA_NAME, 2048)
+        CertStore.create_store(confdir(), CA_NAME, 2048, organization=CA_ORGANIZATION,
+                               cn=ca_common_name())
     for key_file in confdir().glob(f"{CA_NAME}-ca*.p12"), confdir().glob(f"{CA_NAME}-ca.pem"):
         for f in key_file:
             f.chmod(0o600)
