@@ -115,6 +115,10 @@ class Vault:
                 "SELECT scope, entity, number, nonce, ciphertext FROM entries").fetchall()
         except (sqlite3.Error, OSError) as e:
             raise StoreError(f"cannot open vault {path}: {e}") from e
+        self._load_rows(rows)
+
+    def _load_rows(self, rows: list[tuple[str, str, int, bytes, bytes]]) -> None:
+        path = self.path
         for scope, entity, number, nonce, ct in rows:
             try:
                 value = self._cipher.decrypt(scope, entity, number, nonce, ct)
@@ -145,18 +149,45 @@ class Vault:
             existing = self._by_value.get((scope, value))
             if existing is not None:
                 return existing
-            number = self._counters.get((scope, entity), 0) + 1
-            if self._db is not None:
-                nonce, ct = self._cipher.encrypt(scope, entity, number, value)
+            if self._db is None:
+                return self._remember(scope, entity, self._counters.get((scope, entity), 0) + 1,
+                                      value)
+            try:
                 try:
-                    self._db.execute(
-                        "INSERT INTO entries (scope, entity, number, digest, nonce,"
-                        " ciphertext, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (scope, entity, number, self._cipher.digest(scope, value), nonce, ct,
-                         time.time()))
-                except sqlite3.Error as e:
-                    raise StoreError(f"cannot write vault {self.path}: {e}") from e
-            return self._remember(scope, entity, number, value)
+                    return self._insert(scope, entity, value)
+                except sqlite3.IntegrityError:
+                    # Another process (`redactproxy redact`, a second proxy) numbered values
+                    # in this scope since we loaded: take its rows, then number again.
+                    if not self._reload():
+                        raise
+                    return self._by_value.get((scope, value)) or self._insert(
+                        scope, entity, value)
+            except sqlite3.Error as e:
+                raise StoreError(f"cannot write vault {self.path}: {e}") from e
+
+    def _insert(self, scope: str, entity: str, value: str) -> str:
+        """Persist the next number of ``entity`` for ``value`` (lock held)."""
+        assert self._db is not None
+        number = self._counters.get((scope, entity), 0) + 1
+        nonce, ct = self._cipher.encrypt(scope, entity, number, value)
+        self._db.execute(
+            "INSERT INTO entries (scope, entity, number, digest, nonce, ciphertext, created)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (scope, entity, number, self._cipher.digest(scope, value), nonce, ct, time.time()))
+        return self._remember(scope, entity, number, value)
+
+    def _reload(self) -> bool:
+        """Read rows other processes added; True if there were any."""
+        assert self._db is not None
+        before = len(self._by_placeholder)
+        try:
+            rows = self._db.execute(
+                "SELECT scope, entity, number, nonce, ciphertext FROM entries").fetchall()
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot read vault {self.path}: {e}") from e
+        self._load_rows([r for r in rows if (r[0], format_placeholder(r[1], r[2]))
+                          not in self._by_placeholder])
+        return len(self._by_placeholder) > before
 
     def lookup(self, scope: str, placeholder: str) -> str | None:
         """Return the value behind ``placeholder`` in ``scope``, or None."""
