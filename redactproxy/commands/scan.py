@@ -1,11 +1,14 @@
-"""``redactproxy scan [FILE|-]``: run the proxy's detector on a file, offline, and show findings.
+"""``redactproxy scan [PATH|-]...``: run the proxy's detector on files, offline, and show findings.
 
 Usage: ``redactproxy scan .env --project .`` or ``git diff | redactproxy scan - --format json``
+or ``redactproxy scan --check src/ README.md`` (exit 1 on findings: the pre-commit hook)
 
 The same ``Engine`` the proxy runs, built from the project's rule files, in this process (no
 worker, no proxy). Text mode prints the input with findings highlighted and labelled (it is
 the user's own file on their own terminal, so values are shown); JSON gives character
 offsets and the input with each finding replaced by ``<ENTITY>``, never the values alone.
+Several paths, a directory (its git-tracked and unignored files) or ``--check`` print one
+``file:line:column: ENTITY (rule) preview`` line per finding with masked previews instead.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import argparse
 import json
 import sys
 from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 
 from rich.text import Text
@@ -81,13 +85,46 @@ def _labelled(text: str, findings: list[Finding]) -> Text:
 
 def _scan(args: argparse.Namespace) -> int:
     project = load_project(args.project, nlp=not args.no_nlp)
-    text = _read(args.file)
-    findings = Engine(project.spec).analyze(text)
-    if args.format == "json":
-        print(to_json(text, findings))
+    engine = Engine(project.spec)
+    paths = args.paths or ["-"]
+    if not args.check and len(paths) == 1 and not Path(paths[0]).is_dir():
+        text = _read(paths[0])
+        findings = engine.analyze(text)
+        if args.format == "json":
+            print(to_json(text, findings))
+        else:
+            _print_text(text, findings)
+        return 0
+    return _scan_files(engine, paths, args)
+
+
+def _scan_files(engine: Engine, paths: list[str], args: argparse.Namespace) -> int:
+    """Several files: one line per finding; exit 1 on any finding with ``--check``."""
+    from redactproxy.filescan import ALLOW_FILE, AllowList, expand_paths, locate, read_text_file
+    from redactproxy.redact import select
+
+    if args.allow:
+        allow = AllowList.load(Path(args.allow))
     else:
-        _print_text(text, findings)
-    return 0
+        allow = AllowList.load(Path(ALLOW_FILE)) if Path(ALLOW_FILE).is_file() else AllowList()
+    located = []
+    sources = [("-", _read("-"))] if paths == ["-"] else [
+        (str(p), read_text_file(p)) for p in expand_paths(paths)]
+    for name, text in sources:
+        if text is None:
+            continue  # binary
+        kept = [f for f in select(engine.analyze(text)) if not allow.allows(text[f.start:f.end])]
+        located += locate(name, text, kept)
+    if args.format == "json":
+        print(json.dumps([asdict(x) for x in located], ensure_ascii=False, indent=2))
+    else:
+        for x in located:
+            print(x.line_text())
+        if located and args.check:
+            print(f"redactproxy: {len(located)} finding(s); remove them, or accept a value by "
+                  f"adding it (or sha256:<hex> of it) to {args.allow or ALLOW_FILE}",
+                  file=sys.stderr)
+    return 1 if located and args.check else 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -95,8 +132,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser = subparsers.add_parser(
         "scan", help="show what the detector finds in a file (offline)",
         description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("file", nargs="?", default="-", metavar="FILE",
-                        help="file to scan, or - for standard input (default)")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files or directories to scan, or - for standard input (default)")
+    parser.add_argument("--check", action="store_true",
+                        help="one file:line:column line per finding; exit 1 on any (for hooks)")
+    parser.add_argument("--allow", default=None, metavar="FILE",
+                        help="accepted values, one per line or sha256:<hex> (default: "
+                             "./.redactproxy-allow if present)")
     parser.add_argument("--project", default=".", metavar="DIR",
                         help="project whose .redactproxy.toml rules apply (default: .)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
