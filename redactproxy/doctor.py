@@ -3,7 +3,7 @@
 ``redactproxy doctor`` runs ``run_checks()`` and prints one line per ``Check``. Every check
 looks at the real thing (a TCP connect to the proxy, the certificates inside the bundle a
 variable names, the keyring answering, the model loading, the rule files parsing); none of
-them changes anything.
+them changes anything (beyond creating the empty data directory).
 """
 
 from __future__ import annotations
