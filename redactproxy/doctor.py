@@ -290,14 +290,18 @@ def check_interception(extra_hosts: list[str],
     return Check("intercept", "ok", "; ".join(parts))
 
 
-def _discover_relays() -> list[str]:
-    """Relays found by the relay discovery module, when this install has one."""
+def _discover_relays(env: Mapping[str, str], project: Path) -> list[str]:
+    """Relays the relay discovery module (issue 9: ``redactproxy/relays.py``) finds in the
+    environment and the tools' settings, as ``host (from where)``; empty until it exists."""
     try:
-        from redactproxy import relays  # type: ignore[attr-defined]  # issue 9
+        from redactproxy import relays  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
         return []
-    found = getattr(relays, "discovered_hosts", None)
-    return list(found()) if callable(found) else []
+    discover = getattr(relays, "discover", None)
+    if not callable(discover):
+        return []
+    found = discover(env, project, Path.home())
+    return [f"{f.host} (from {f.where})" for f in getattr(found, "found", [])]
 
 
 def run_checks(env: Mapping[str, str] | None = None, project: Path | None = None, *,
@@ -334,6 +338,6 @@ def run_checks(env: Mapping[str, str] | None = None, project: Path | None = None
                 checks.append(check_model(spec.nlp_model))
         except ConfigError:
             pass  # already reported by the rules check
-    checks.append(check_interception(extra_hosts, _discover_relays))
+    checks.append(check_interception(extra_hosts, lambda: _discover_relays(env, project)))
     checks += check_rotation()
     return checks

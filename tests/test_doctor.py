@@ -180,3 +180,20 @@ def test_text_output_one_line_per_check(dirs, secret_service) -> None:
     lines = r.stdout.splitlines()
     assert lines[0].startswith("fail  proxy ") and "; fix: " in lines[0]
     assert any(line.startswith("ok    rules ") for line in lines)
+
+
+def test_intercepted_hosts_from_rule_files_and_discovered_relays(dirs, secret_service) -> None:
+    home, project = dirs
+    (project / ".redactproxy.toml").write_text('[proxy]\nhosts = ["llm.corp.example.org"]\n')
+    env = _clean_env(home)
+    env["OPENAI_BASE_URL"] = "https://relay.example.test/v1"
+    _, checks = _doctor(env, project, "--no-nlp")
+    message = checks["intercept"]["message"]
+    assert checks["intercept"]["status"] == "ok"
+    assert "built-in AI hosts; rule files add llm.corp.example.org" in message
+    try:
+        import redactproxy.relays  # noqa: F401  (issue 9's discovery module)
+    except ImportError:
+        assert "relay.example.test" not in message
+    else:
+        assert "relay.example.test (from OPENAI_BASE_URL in the environment)" in message
