@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,58 @@ def test_restore_without_keyring_refuses(project: Path, no_keyring_env: dict[str
     assert r.returncode == 1 and "no persistent vault" in r.stderr
     red = _cli(e, "redact", "--project", str(project), "--no-nlp", stdin=f"x {EMAIL}")
     assert red.stdout == "x <EMAIL_ADDRESS_1>" and "in memory only" in red.stderr
+
+
+@pytest.fixture
+def x_display(tmp_path: Path) -> Iterator[str]:
+    """A real X server (Xvfb) with a clipboard; its DISPLAY."""
+    import shutil
+    import time
+
+    if not (shutil.which("Xvfb") and shutil.which("xclip")):
+        pytest.fail("Xvfb and xclip not found: apt-get install xvfb xclip (.ci/run does)")
+    for n in range(91, 120):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            break
+    proc = subprocess.Popen(["Xvfb", f":{n}", "-nolisten", "tcp"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not Path(f"/tmp/.X11-unix/X{n}").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "Xvfb did not start"
+            time.sleep(0.05)
+        yield f":{n}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _clip(display: str, text: str | None = None) -> str:
+    env = dict(os.environ, DISPLAY=display)
+    if text is None:
+        return subprocess.run(["xclip", "-selection", "clipboard", "-o"], env=env,
+                              capture_output=True, text=True, timeout=30).stdout
+    subprocess.run(["xclip", "-selection", "clipboard"], input=text, env=env, text=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+    return text
+
+
+def test_clipboard_round_trip(env: dict[str, str], project: Path, x_display: str,
+                              tmp_path: Path) -> None:
+    env = dict(env, DISPLAY=x_display)
+    _clip(x_display, f"Reply to {EMAIL} please")
+    out, err = tmp_path / "out", tmp_path / "err"
+    with out.open("w") as o, err.open("w") as e:  # xclip keeps serving: no pipes to wait on
+        code = subprocess.call([sys.executable, "-m", "redactproxy", "redact", "--clipboard",
+                                "--project", str(project), "--no-nlp"], env=env, stdout=o,
+                               stderr=e, timeout=300)
+    assert code == 0, err.read_text()
+    assert _clip(x_display) == "Reply to <EMAIL_ADDRESS_1> please"
+    assert out.read_text() == "" and "clipboard now holds the result" in err.read_text()
+    _clip(x_display, "Done: wrote to <EMAIL_ADDRESS_1>.")
+    with out.open("w") as o, err.open("w") as e:
+        code = subprocess.call([sys.executable, "-m", "redactproxy", "restore", "--clipboard",
+                                "--project", str(project)], env=env, stdout=o, stderr=e,
+                               timeout=300)
+    assert code == 0, err.read_text()
+    assert _clip(x_display) == f"Done: wrote to {EMAIL}."
