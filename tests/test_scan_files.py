@@ -87,3 +87,29 @@ def test_pre_commit_hook_definition_runs_on_staged_files(repo: Path) -> None:
                             capture_output=True, text=True, check=True).stdout.split()
     r = _scan(repo, *entry[2:], *staged)
     assert r.returncode == 1 and "src/app.py:3:10: GITHUB_TOKEN" in r.stdout
+
+
+def test_real_pre_commit_runs_the_hook(repo: Path, tmp_path: Path) -> None:
+    # pre-commit itself, trying this checkout's hooks on the repo's staged files.
+    pre_commit = Path(sys.executable).parent / "pre-commit"
+    if not pre_commit.exists():
+        pytest.fail("pre-commit not installed: it is in the test extra (./dev setup)")
+    env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "pc-home"),
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+               REDACTPROXY_CONFIG=str(repo / "no-user.toml"),
+               REDACTPROXY_HOME=str(repo / ".home"))
+    subprocess.run(["git", "-C", str(repo), "add", "src", "notes.md"], check=True)
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(pre_commit), "try-repo", str(ROOT), "redactproxy-scan-system"],
+                              cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+
+    r = run()
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "src/app.py:3:10: GITHUB_TOKEN (secrets.github-pat)" in r.stdout
+    assert "notes.md:2:11: EMAIL_ADDRESS" in r.stdout and GHP not in r.stdout
+    digest = hashlib.sha256(GHP.encode()).hexdigest()
+    (repo / ".redactproxy-allow").write_text(f"sha256:{digest}\nops@example.org\n")
+    r = run()
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Passed" in r.stdout
