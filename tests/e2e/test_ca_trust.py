@@ -8,11 +8,13 @@ the Java keystore holds no redactproxy alias. Cleanup runs whatever happens.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -58,8 +60,19 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.fixture
+def trust_store_lock() -> Iterator[None]:
+    """One test at a time changes the machine's trust store (parallel checkouts share it)."""
+    with open("/tmp/redactproxy-trust-store-test.lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def test_install_then_uninstall_on_the_system_store(proxy_factory, secret_service,
-                                                    tmp_path: Path) -> None:
+                                                    tmp_path: Path, trust_store_lock) -> None:
     home = tmp_path / "home"
     pp = proxy_factory(home=home, args=["--no-nlp"], wait_detector=False)
     env = _env(home)
