@@ -1,9 +1,11 @@
 """The declared runtime dependencies match what the package imports.
 
 Every third-party module imported anywhere in ``redactproxy/`` or ``addons/`` must come from a
-distribution listed in ``[project].dependencies`` (not only in an extra: ``pip install
-redactproxy`` installs no extras), and every listed distribution must be imported or named in
-``LOADED_INDIRECTLY`` with the reason. ``tests/install/`` proves the same on a real install.
+distribution listed in ``[project].dependencies`` (not only in the ``test`` extra: ``pip
+install redactproxy`` installs no extras), and every listed distribution must be imported or
+named in ``LOADED_INDIRECTLY`` with the reason. An import guarded by ``except ImportError``
+may come from a feature extra instead (``team``: psycopg), whose error names the extra.
+``tests/install/`` proves the same on a real install.
 """
 
 from __future__ import annotations
@@ -35,6 +37,13 @@ def declared(extra: str | None = None) -> set[str]:
     return {_norm(re.match(r"[A-Za-z0-9._-]+", s).group(0)) for s in specs}  # type: ignore[union-attr]
 
 
+def feature_extras() -> set[str]:
+    """Distributions of every extra except ``test`` (features a user opts into)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return {d for name in project.get("optional-dependencies", {}) if name != "test"
+            for d in declared(name)}
+
+
 def _type_checking_only(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     while node in parents:
         node = parents[node]
@@ -43,8 +52,23 @@ def _type_checking_only(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     return False
 
 
-def imported_modules() -> dict[str, str]:
-    """Top-level third-party modules imported at run time -> first file importing each."""
+def _guarded(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """True if ``node`` sits in a ``try`` that handles ImportError."""
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, ast.Try) and any(
+                h.type is not None and re.search(r"\b(ImportError|ModuleNotFoundError)\b",
+                                                 ast.unparse(h.type)) for h in node.handlers):
+            return True
+    return False
+
+
+def imported_modules(optional: bool = False) -> dict[str, str]:
+    """Top-level third-party modules imported at run time -> first file importing each.
+
+    Args:
+        optional: Only imports guarded by ``except ImportError`` (else only unguarded ones).
+    """
     found: dict[str, str] = {}
     files = sorted((ROOT / "redactproxy").rglob("*.py")) + sorted((ROOT / "addons").glob("*.py"))
     for path in files:
@@ -57,7 +81,7 @@ def imported_modules() -> dict[str, str]:
                 names = [node.module]
             else:
                 continue
-            if _type_checking_only(node, parents):
+            if _type_checking_only(node, parents) or _guarded(node, parents) != optional:
                 continue
             for name in names:
                 top = name.split(".")[0]
@@ -80,10 +104,19 @@ def test_every_runtime_import_is_a_declared_dependency() -> None:
         missing)
 
 
+def test_optional_imports_come_from_a_feature_extra() -> None:
+    dists = packages_distributions()
+    allowed = declared() | feature_extras()
+    for module, where in sorted(imported_modules(optional=True).items()):
+        owners = {_norm(d) for d in dists.get(module, [module])}
+        assert owners & allowed, f"{module} (guarded import in {where}) is in no feature extra"
+
+
 def test_every_declared_dependency_is_used() -> None:
     dists = packages_distributions()
-    used = {_norm(d) for module in imported_modules() for d in dists.get(module, [])}
-    unused = sorted(declared() - used - set(LOADED_INDIRECTLY))
+    modules = {**imported_modules(), **imported_modules(optional=True)}
+    used = {_norm(d) for module in modules for d in dists.get(module, [])}
+    unused = sorted((declared() | feature_extras()) - used - set(LOADED_INDIRECTLY))
     assert not unused, f"declared but never imported (nor listed in LOADED_INDIRECTLY): {unused}"
 
 
