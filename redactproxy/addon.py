@@ -356,9 +356,11 @@ class RedactProxy:
                 raise StoreError(f"audit store unavailable ({self.store_error}); requests are "
                                  "refused until it can record them again")
             if flow.request.headers.get("upgrade", "").lower() == "websocket":
-                raise RefusedRequest("WebSocket APIs (such as realtime sessions) cannot be "
-                                     "scanned by redactproxy yet, so the connection was refused",
-                                     status=403, code="unscannable_websocket")
+                # 426, not 403: clients such as Codex CLI fall back to HTTPS at once on 426
+                # but retry a 403 several times first.
+                raise RefusedRequest("this WebSocket API cannot be scanned by redactproxy, so "
+                                     "the upgrade was refused; use the HTTPS API",
+                                     status=426, code="unscannable_websocket")
             if time.monotonic() - self._keys_loaded > KEYS_REFRESH:
                 self._load_keys()  # keys set, rotated or deleted while we run
             swap = self.credentials.apply(host, flow.request.headers, flow.request.query)
