@@ -7,31 +7,19 @@ REDACTPROXY_CLAUDE at a `claude` binary. Skipped otherwise.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.agents import agent_binary
 from tests.e2e.values import EMAIL, GITHUB, assert_absent
 from tests.fakes.upstream import FakeUpstream
 from tests.proxyproc import ProxyProcess
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _claude() -> str | None:
-    candidates = [os.environ.get("REDACTPROXY_CLAUDE", ""),
-                  str(ROOT / ".ci" / "node" / "node_modules" / ".bin" / "claude")]
-    for c in candidates:
-        if c and Path(c).exists():
-            return c
-    return None
-
-
-CLAUDE = _claude()
-pytestmark = pytest.mark.skipif(CLAUDE is None or shutil.which("node") is None,
+CLAUDE = agent_binary("claude", "REDACTPROXY_CLAUDE")
+pytestmark = pytest.mark.skipif(CLAUDE is None,
                                 reason="Claude Code CLI not installed (see .ci/run)")
 
 

@@ -28,6 +28,17 @@ DEFAULT_HOSTS: tuple[str, ...] = (
     "generativelanguage.googleapis.com",
     "api.deepseek.com",
     "relay.example.test",
+    # What the coding agents call besides the model API (sign-in, plugins, telemetry, update
+    # checks): routed to the fake too, so a test run never leaves 127.0.0.1.
+    "chatgpt.com",
+    "auth.openai.com",
+    "api.github.com",
+    "github.com",
+    "cloudcode-pa.googleapis.com",
+    "oauth2.googleapis.com",
+    "www.googleapis.com",
+    "play.googleapis.com",
+    "api.githubcopilot.com",
     "www.example.org",
     "localhost",
     "127.0.0.1",

@@ -14,7 +14,7 @@ from typing import Any
 
 from .wire import Call, Reply, Turn, dumps_google, new_id, pieces, sse
 
-__all__ = ["ROUTE", "error_reply", "generate", "injected_error", "not_found"]
+__all__ = ["ROUTE", "error_reply", "generate", "injected_error", "not_found", "schema_instance"]
 
 #: ``/v1beta/models/{model}:{method}`` (also v1 / v1alpha).
 ROUTE = re.compile(r"^/(?:v1beta|v1|v1alpha)/models/(?P<model>[^/:]+):(?P<method>\w+)$")
@@ -92,6 +92,25 @@ def generate_turn(data: dict) -> Turn:
     return turn
 
 
+def schema_instance(schema: dict, echo: str) -> Any:
+    """A value matching a (JSON or OpenAPI-style) schema; strings carry ``echo``."""
+    kind = str(schema.get("type", "object")).lower()
+    if schema.get("enum"):
+        return schema["enum"][0]
+    if kind == "object":
+        props = schema.get("properties") or {}
+        return {name: schema_instance(sub, echo) for name, sub in props.items()
+                if isinstance(sub, dict)}
+    if kind == "array":
+        item = schema.get("items")
+        return [schema_instance(item, echo)] if isinstance(item, dict) else []
+    if kind in ("integer", "number"):
+        return int(schema.get("minimum", 1))
+    if kind == "boolean":
+        return False
+    return echo
+
+
 def generate(call: Call, model: str, method: str) -> Reply:
     """``:generateContent``, ``:streamGenerateContent`` (SSE or JSON array), ``:countTokens``."""
     data = call.data or {}
@@ -104,6 +123,13 @@ def generate(call: Call, model: str, method: str) -> Reply:
     turn = generate_turn(data)
     served = k.model(model)
     text = k.reply_text if k.reply_text is not None else "Echo: " + turn.text
+    config = data.get("generationConfig") or data.get("generation_config") or {}
+    if config.get("responseMimeType", config.get("response_mime_type")) == "application/json":
+        # JSON mode (Gemini CLI's routing call): an instance of the schema, echo in its strings.
+        schema = next((config[k] for k in ("responseJsonSchema", "responseSchema",
+                                           "response_json_schema", "response_schema")
+                       if isinstance(config.get(k), dict)), {})
+        text = json.dumps(schema_instance(schema, text), ensure_ascii=False)
     tool = turn.wants_tool and k.reply_text is None
     out_text = turn.tool_arguments if tool else text
     prompt, completion = k.usage(call.body_len, out_text)
