@@ -54,7 +54,10 @@ from redactproxy.protocols.answers import (
 from redactproxy.protocols.apis import Api, gemini_model, guess_family, identify
 from redactproxy.protocols.errors import error_body, error_headers
 from redactproxy.protocols.meta import Meta
+from redactproxy.protocols.websocket import API as WS_API
+from redactproxy.protocols.websocket import EventRestorer, websocket_kind
 from redactproxy.proxy.policy import InterceptPolicy
+from redactproxy.proxy.websocket import WS_META, WebSocketRedactor, WebSocketSession
 from redactproxy.records import FindingRecord, RecordSink, RequestRecord
 from redactproxy.redact import Applied, BodyRedaction
 from redactproxy.resolve import parse_resolve
@@ -170,7 +173,8 @@ class RedactProxy:
         self.answers = AnswerHashes()
         self._no_nlp: dict[int, tuple[Any, Any]] = {}
         self.policy = InterceptPolicy(self._config, lambda: self.key_hosts)
-        self.addons = [self.policy]  # mitmproxy calls nested addons' hooks after ours
+        # mitmproxy calls nested addons' hooks after ours
+        self.addons = [self.policy, WebSocketRedactor()]
 
     # --- options and lifecycle ---------------------------------------------------------
 
@@ -355,7 +359,10 @@ class RedactProxy:
             if self.store_error is not None and not self._store_recovered():
                 raise StoreError(f"audit store unavailable ({self.store_error}); requests are "
                                  "refused until it can record them again")
+            ws_kind = None
             if flow.request.headers.get("upgrade", "").lower() == "websocket":
+                ws_kind = websocket_kind(flow.request.path)
+            if flow.request.headers.get("upgrade", "").lower() == "websocket" and not ws_kind:
                 # 426, not 403: clients such as Codex CLI fall back to HTTPS at once on 426
                 # but retry a 403 several times first.
                 raise RefusedRequest("this WebSocket API cannot be scanned by redactproxy, so "
@@ -376,6 +383,8 @@ class RedactProxy:
                                      "stand-in; stand-ins are only swapped in header and query "
                                      "values", status=403, code="standin_in_path")
             await self._redact(flow, cfg, state)
+            if ws_kind:
+                flow.metadata[WS_META] = self._websocket_session(cfg, state, ws_kind)
         except RefusedRequest as e:
             self._refuse(flow, api, record, e)
         except DetectorUnavailable as e:
@@ -486,18 +495,48 @@ class RedactProxy:
             record.model_requested = doc["model"]
         state.server_state = isinstance(doc, dict) and bool(doc.get("previous_response_id"))
         state.json_text = asks_for_json(doc)
-        redaction = BodyRedaction(text, doc, state.api.name)
+        new_text = await self._redact_json(cfg, state, text, doc, state.api.name)
+        if new_text != text:
+            req.set_content(new_text.encode("utf-8"))
+
+    async def _redact_json(self, cfg: ProjectConfig, state: _FlowState, text: str, doc: Any,
+                           api_name: str) -> str:
+        """Redact one parsed JSON text (a body or a WebSocket message); record the findings."""
+        redaction = BodyRedaction(text, doc, api_name)
         texts = redaction.texts()
         if not texts:
-            return
+            return text
         assert self.worker is not None and self.vault is not None
         vault, scope = self.vault, state.scope
         found = await self._analyze(cfg, state, redaction, texts)
         new_text, applied = redaction.apply(
             found, lambda entity, value: vault.placeholder(scope, entity, value))
-        record.findings = [self._finding_record(a, applied) for a in applied]
-        if new_text != text:
-            req.set_content(new_text.encode("utf-8"))
+        state.record.findings += [self._finding_record(a, applied) for a in applied]
+        return new_text
+
+    def _websocket_session(self, cfg: ProjectConfig, state: _FlowState,
+                           kind: str) -> WebSocketSession:
+        """Per-connection redaction for an upgrade whose messages can be scanned."""
+        async def redact(text: str, doc: Any) -> str:
+            if find_standins(text):
+                raise RefusedRequest("a WebSocket message holds a redactproxy stand-in key; "
+                                     "stand-ins never leave the machine", status=403,
+                                     code="standin_in_body")
+            if self.store_error is not None and not self._store_recovered():
+                raise StoreError(f"audit store unavailable ({self.store_error})")
+            if isinstance(doc.get("model"), str):
+                state.record.model_requested = doc["model"]
+            state.record.request_bytes += len(text)
+            return await self._redact_json(cfg, state, text, doc, WS_API)
+
+        def finish() -> None:
+            rec = state.record
+            rec.model_served = state.meta.model
+            rec.tokens_in, rec.tokens_out = state.meta.tokens_in, state.meta.tokens_out
+            self._emit("record_finished", rec)
+
+        return WebSocketSession(kind, state.record, redact,
+                                EventRestorer(state.lookup, state.meta.update), finish)
 
     async def _analyze(self, cfg: ProjectConfig, state: _FlowState, redaction: BodyRedaction,
                        texts: list[str]) -> dict[str, list[Any]]:
@@ -590,6 +629,8 @@ class RedactProxy:
         resp = flow.response
         rec = state.record
         rec.status = resp.status_code
+        if resp.status_code == 101 and WS_META in flow.metadata:
+            return  # a WebSocket: reported when it ends (WebSocketRedactor)
         if state.rewriter is not None:
             rec.restored = state.rewriter.restored
             if resp.status_code < 400 and not state.json_text and self._ner_on(state):

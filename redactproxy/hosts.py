@@ -10,7 +10,8 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 
-__all__ = ["PROVIDERS", "Provider", "host_matches", "is_ai_host", "provider_for_host"]
+__all__ = ["ENDPOINTS", "PROVIDERS", "Endpoint", "Provider", "ai_paths", "host_matches",
+           "in_ai_paths", "is_ai_host", "provider_for_host"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +23,8 @@ class Provider:
         hosts: Host names or ``*.`` wildcard patterns of its API.
         protocol: Default wire protocol of its hosts (``openai``, ``anthropic``, ``gemini``).
         auth_header: Header carrying the key (``authorization`` means ``Bearer <key>``).
-        env_var: Environment variable tools read the key from.
+        env_var: Environment variable tools read the key from (empty: clients sign in with
+            OAuth instead of a key).
         key_query: Query parameter some clients use for the key (Gemini's ``key``).
     """
 
@@ -76,6 +78,36 @@ PROVIDERS: tuple[Provider, ...] = (
              "HUNYUAN_API_KEY"),
     Provider("stepfun", ("api.stepfun.com",), "openai", "authorization", "STEPFUN_API_KEY"),
     Provider("yi", ("api.lingyiwanwu.com",), "openai", "authorization", "YI_API_KEY"),
+    # Subscription sign-ins: Gemini CLI signed in with Google (Code Assist), GitHub Copilot.
+    Provider("gemini-code-assist", ("cloudcode-pa.googleapis.com",), "gemini",
+             "authorization", ""),
+    Provider("copilot", ("api.githubcopilot.com", "api.*.githubcopilot.com",
+                         "copilot-proxy.githubusercontent.com"), "openai", "authorization", ""),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """An AI API on a host that serves other things too: only ``paths`` are model requests.
+
+    Args:
+        name: Short id (``chatgpt-codex``).
+        hosts: Host names or ``*.`` wildcard patterns.
+        paths: Path prefixes of the API; the rest of the host passes through untouched.
+        protocol: Wire protocol of the API (decides the error format of refusals).
+    """
+
+    name: str
+    hosts: tuple[str, ...]
+    paths: tuple[str, ...]
+    protocol: str
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    # Codex CLI signed in with ChatGPT: Responses requests (SSE and WebSocket); the rest of
+    # chatgpt.com is a website.
+    Endpoint("chatgpt-codex", ("chatgpt.com", "chat.openai.com"), ("/backend-api/codex/",),
+             "openai"),
 )
 
 
@@ -101,3 +133,19 @@ def provider_for_host(host: str) -> Provider | None:
 def is_ai_host(host: str, extra: tuple[str, ...] | list[str] = ()) -> bool:
     """True if ``host`` is a built-in AI API host or matches one of ``extra`` patterns."""
     return provider_for_host(host) is not None or any(host_matches(host, h) for h in extra)
+
+
+def ai_paths(host: str) -> tuple[str, ...]:
+    """Path prefixes of the AI APIs on ``host`` when only those paths are AI (``ENDPOINTS``).
+
+    Empty for every other host. Such a host is decrypted (the path is inside TLS) but only
+    requests under these prefixes are redacted; the rest passes through untouched.
+    """
+    return tuple(p for e in ENDPOINTS if any(host_matches(host, h) for h in e.hosts)
+                 for p in e.paths)
+
+
+def in_ai_paths(host: str, path: str) -> bool:
+    """False only for a request outside the AI paths of a host listed in ``ENDPOINTS``."""
+    prefixes = ai_paths(host)
+    return not prefixes or path.startswith(prefixes)

@@ -169,11 +169,19 @@ def gemini(text: list[str], args: list[str]) -> bytes:
     return b"".join(out)
 
 
+def code_assist(text: list[str], args: list[str]) -> bytes:
+    """Gemini's stream as Code Assist sends it (Gemini CLI signed in): under ``response``."""
+    dumps = lambda o: json.dumps(o, separators=(",", ": "), ensure_ascii=False)  # noqa: E731
+    return b"".join(sse({"response": json.loads(ev.data or ""), "traceId": "FAKEtrace"},
+                        eol="\r\n", dumps=dumps) for ev in read_events(gemini(text, args)))
+
+
 STREAMS: dict[str, Callable[[list[str], list[str]], bytes]] = {
     "openai-chat": openai_chat,
     "openai-responses": openai_responses,
     "anthropic-messages": anthropic,
     "gemini": gemini,
+    "gemini-code-assist": code_assist,
 }
 
 
@@ -200,6 +208,7 @@ def sdk_pieces(api: str, obj: Any) -> list[tuple[tuple, str]]:
                      "thinking_delta": "thinking", "signature_delta": "signature"}[d["type"]]
             out.append(((d["type"], obj["index"]), d[field]))
     else:
+        obj = obj.get("response", obj) if api == "gemini-code-assist" else obj
         for c in obj.get("candidates", []):
             for part in c["content"]["parts"]:
                 if "text" in part:

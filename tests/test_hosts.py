@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from redactproxy.hosts import PROVIDERS, host_matches, is_ai_host, provider_for_host
+from redactproxy.hosts import (
+    ENDPOINTS,
+    PROVIDERS,
+    ai_paths,
+    host_matches,
+    in_ai_paths,
+    is_ai_host,
+    provider_for_host,
+)
 
 
 @pytest.mark.parametrize("host, pattern, ok", [
@@ -28,7 +36,9 @@ def test_host_matches(host, pattern, ok):
     ("api.openai.com", "openai"), ("my.openai.azure.com", "azure-openai"),
     ("api.anthropic.com", "anthropic"), ("generativelanguage.googleapis.com", "gemini"),
     ("europe-west4-aiplatform.googleapis.com", "vertex"), ("openrouter.ai", "openrouter"),
-    ("API.DEEPSEEK.COM", "deepseek"),
+    ("API.DEEPSEEK.COM", "deepseek"), ("cloudcode-pa.googleapis.com", "gemini-code-assist"),
+    ("api.githubcopilot.com", "copilot"), ("api.individual.githubcopilot.com", "copilot"),
+    ("api.business.githubcopilot.com", "copilot"),
 ])
 def test_provider_for_host(host, name):
     p = provider_for_host(host)
@@ -55,5 +65,26 @@ def test_provider_table_is_consistent():
     assert len(hosts) == len(set(hosts))
     for p in PROVIDERS:
         assert p.protocol in ("openai", "anthropic", "gemini")
-        assert p.name == p.name.lower() and p.env_var.isupper()
+        assert p.name == p.name.lower() and (p.env_var == "" or p.env_var.isupper())
         assert all(h == h.lower() and not h.startswith("http") for h in p.hosts)
+
+
+@pytest.mark.parametrize("host,path,ai", [
+    ("chatgpt.com", "/backend-api/codex/responses", True),
+    ("chatgpt.com", "/backend-api/codex/responses/compact", True),
+    ("chatgpt.com", "/backend-api/plugins/featured", False),
+    ("chatgpt.com", "/backend-api/codex", False),
+    ("chatgpt.com", "/", False),
+    ("api.openai.com", "/anything", True),  # not path-scoped: the whole host is AI
+    ("example.org", "/backend-api/codex/responses", True),  # decided by interception
+])
+def test_path_scoped_endpoints(host, path, ai):
+    assert in_ai_paths(host, path) is ai
+
+
+def test_endpoint_hosts_are_not_whole_ai_hosts():
+    for e in ENDPOINTS:
+        for h in e.hosts:
+            assert ai_paths(h) == e.paths
+            assert not is_ai_host(h)  # the rest of the host is not an AI API
+            assert all(p.startswith("/") and p.endswith("/") for p in e.paths)

@@ -101,6 +101,8 @@ def asks_for_json(doc: Any) -> bool:
     fmt = text.get("format") if isinstance(text, dict) else None
     if isinstance(fmt, dict) and fmt.get("type") in ("json_object", "json_schema"):
         return True
+    if isinstance(doc.get("request"), dict):  # Gemini Code Assist envelope
+        return asks_for_json(doc["request"])
     config = doc.get("generationConfig") or doc.get("generation_config")
     if isinstance(config, dict):
         mime = config.get("responseMimeType") or config.get("response_mime_type")
@@ -192,11 +194,21 @@ def _gemini(obj: Any) -> tuple[list[_Slot], list[Channel]]:
     return slots, ends
 
 
+def _code_assist(obj: Any) -> tuple[list[_Slot], list[Channel]]:
+    """Gemini events wrapped under ``response`` (Code Assist, Gemini CLI signed in)."""
+    inner = obj.get("response")
+    if not isinstance(inner, dict):
+        return [], []
+    slots, ends = _gemini(inner)
+    return [_Slot(("response", *s.path), s.channel, s.escape) for s in slots], ends
+
+
 _SLOTS: dict[str, Callable[[Any], tuple[list[_Slot], list[Channel]]]] = {
     "openai-chat": _openai_chat,
     "anthropic-messages": _anthropic,
     "openai-responses": _responses,
     "gemini": _gemini,
+    "gemini-code-assist": _code_assist,
 }
 
 
@@ -219,6 +231,10 @@ def _synthesize(api: str, channel: Channel, template: Any, text: str) -> tuple[s
         obj = dict(template)
         obj["delta"] = text
         return obj.get("type"), obj
+    if api == "gemini-code-assist":
+        _, inner = _synthesize("gemini", channel, template["response"], text)
+        return None, {**{k: v for k, v in template.items() if k != "response"},
+                      "response": inner}
     obj = {k: v for k, v in template.items() if k not in ("candidates", "usageMetadata")}
     part: dict[str, Any] = {"text": text, "thought": True} if channel[2] else {"text": text}
     obj["candidates"] = [{"content": {"parts": [part], "role": "model"}, "index": channel[1]}]

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 __all__ = ["API_NAMES", "Api", "gemini_model", "guess_family", "identify"]
 
-API_NAMES = ("openai-chat", "openai-responses", "anthropic-messages", "gemini", "generic")
+API_NAMES = ("openai-chat", "openai-responses", "anthropic-messages", "gemini",
+             "gemini-code-assist", "generic")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,9 @@ class Api:
 
 
 _GEMINI = re.compile(r"/models/[^/:]+:(?:stream)?[gG]enerateContent\b")
+#: Gemini CLI signed in with Google: Code Assist wraps the Gemini request under ``request``
+#: and each answer under ``response`` (cloudcode-pa.googleapis.com/v1internal:...).
+_CODE_ASSIST = re.compile(r"/v1internal:(?:stream)?[gG]enerateContent$")
 
 
 def identify(path: str, family: str = "openai") -> Api:
@@ -48,6 +52,8 @@ def identify(path: str, family: str = "openai") -> Api:
         return Api("anthropic-messages", "anthropic")
     if _GEMINI.search(bare):
         return Api("gemini", "gemini")
+    if _CODE_ASSIST.search(bare):
+        return Api("gemini-code-assist", "gemini")
     return Api("generic", family)
 
 

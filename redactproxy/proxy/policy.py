@@ -33,7 +33,7 @@ from mitmproxy.proxy.mode_specs import ReverseMode
 
 from redactproxy.config import ProjectConfig
 from redactproxy.errors import ConfigError
-from redactproxy.hosts import host_matches, is_ai_host
+from redactproxy.hosts import ai_paths, host_matches, in_ai_paths, is_ai_host
 from redactproxy.projects import project_id
 from redactproxy.relays import Discovery, client_relays, discover
 from redactproxy.safeguards import is_ai_shaped
@@ -159,7 +159,8 @@ class InterceptPolicy:
             extra = self._config(pid).hosts
         except ConfigError:
             return "listed"
-        if is_ai_host(host, extra) or is_ai_host(host, tuple(self._key_hosts())):
+        if (is_ai_host(host, extra) or is_ai_host(host, tuple(self._key_hosts()))
+                or ai_paths(host)):  # chatgpt.com: decrypted, its Codex paths are AI calls
             return "listed"
         if any(host_matches(host, h) for h in self.relay_hosts(pid)):
             return "discovered"
@@ -170,8 +171,9 @@ class InterceptPolicy:
         if isinstance(flow.client_conn.proxy_mode, ReverseMode):
             return "gateway"
         pid = self.project_of(flow.client_conn.id)
-        why = self.listed(flow.request.pretty_host, pid)
-        if why is not None:
+        host = flow.request.pretty_host
+        why = self.listed(host, pid)
+        if why is not None and in_ai_paths(host, flow.request.path):
             return why
         if (self.inspect_of(flow.client_conn.id, pid) == "all"
                 and flow.request.method in _BODY_METHODS and is_ai_shaped(flow.request.path)):

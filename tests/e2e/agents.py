@@ -30,13 +30,17 @@ def agent_binary(name: str, env_var: str) -> str | None:
     return None
 
 
+#: Variables of the calling shell that would change which account or proxy an agent uses.
+_UNSET = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "SSL_CERT_FILE",
+          "NODE_EXTRA_CA_CERTS", "OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY",
+          "CODEX_HOME", "GOOGLE_GENAI_USE_GCA", "GOOGLE_CLOUD_ACCESS_TOKEN")
+
+
 def run_agent(proxy: ProxyProcess, project: Path, home: Path, argv: list[str],
               env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess[str]:
     """Run ``redactproxy run -- argv`` in ``project`` with a throw-away ``home``."""
-    full = {**os.environ, "REDACTPROXY_HOME": str(proxy.home), "HOME": str(home), **env}
-    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "SSL_CERT_FILE",
-                 "NODE_EXTRA_CA_CERTS"):
-        full.pop(name, None)
+    full = {k: v for k, v in os.environ.items() if k not in _UNSET}
+    full.update({"REDACTPROXY_HOME": str(proxy.home), "HOME": str(home), **env})
     return subprocess.run([sys.executable, "-m", "redactproxy", "run", "--port",
                            str(proxy.port), "--project", str(project), "--", *argv],
                           capture_output=True, text=True, env=full, timeout=timeout,

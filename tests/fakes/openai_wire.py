@@ -15,7 +15,8 @@ from typing import Any
 
 from .wire import Call, Reply, Turn, dumps_compact, new_id, pieces, sse
 
-__all__ = ["chat", "error_reply", "injected_error", "models", "not_found", "responses"]
+__all__ = ["chat", "chatgpt_accounts", "error_reply", "injected_error", "models", "not_found",
+           "responses"]
 
 _HEX = "0123456789abcdef"
 _ERROR_KINDS: dict[int, tuple[str, str | None]] = {
@@ -357,3 +358,14 @@ def models(call: Call) -> Reply:
     return _json(200, {"object": "list", "data": [
         {"id": n, "object": "model", "created": 1715367049, "owned_by": "system"}
         for n in names]})
+
+
+def chatgpt_accounts(call: Call) -> Reply:
+    """``GET chatgpt.com/backend-api/wham/accounts/check``: the signed-in ChatGPT workspace.
+
+    Codex signed in with ChatGPT checks it before its first turn ("workspace routing").
+    """
+    account = {"id": "acct-fake-1", "name": None, "structure": "personal", "plan_type": "plus",
+               "is_default": True, "workspace_backend_origin": "https://chatgpt.com",
+               "account_routing_override": "NO_CONSTRAINT"}
+    return _json(200, {"accounts": [account], "account_ordering": [account["id"]]})

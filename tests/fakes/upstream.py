@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import brotli
 
-from . import anthropic_wire, gemini_wire, openai_wire
+from . import anthropic_wire, code_assist_wire, gemini_wire, openai_wire, ws_wire
 from .wire import Call, Knobs, Reply, Signer
 
 try:  # Python 3.14 has compression.zstd; 3.12 gets the backport (or zstandard)
@@ -50,6 +50,12 @@ HOST_KINDS: dict[str, str] = {
     "api.deepseek.com": "openai",
     "api.anthropic.com": "anthropic",
     "generativelanguage.googleapis.com": "gemini",
+    # Subscription sign-ins: Codex with ChatGPT, Gemini CLI with Google, GitHub Copilot.
+    "chatgpt.com": "openai",
+    "cloudcode-pa.googleapis.com": "code-assist",
+    "oauth2.googleapis.com": "google-auth",
+    "www.googleapis.com": "google-auth",
+    "api.githubcopilot.com": "openai",
     "relay.example.test": "relay",
     "localhost": "relay",
     "127.0.0.1": "relay",
@@ -207,11 +213,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         owner = self.server.owner
-        raw = self._read_body()
         header_list = [(k.lower(), v) for k, v in self.headers.items()]
         joined: dict[str, str] = {}
         for name, value in header_list:
             joined[name] = f"{joined[name]}, {value}" if name in joined else value
+        if joined.get("upgrade", "").lower() == "websocket":
+            self._websocket(header_list, joined)
+            return
+        raw = self._read_body()
         try:
             body = decode_body(raw, joined.get("content-encoding"))
         except Exception:  # noqa: BLE001 - a bad encoding is recorded, not fatal
@@ -235,6 +244,45 @@ class _Handler(BaseHTTPRequestHandler):
                 self._write(Reply(599, [("content-type", "text/plain")],
                                   body=b"fake upstream crashed; see upstream.errors"),
                             Knobs(), rec)
+        finally:
+            rec.done.set()
+
+    def _websocket(self, header_list: list[tuple[str, str]], joined: dict[str, str]) -> None:
+        """A WebSocket upgrade: the Responses WebSocket on OpenAI-shaped hosts, else 404.
+
+        The upgrade is recorded as a ``GET``; each client text message as a ``WS`` request
+        whose body is the message (so leak checks over ``requests`` cover WebSockets too).
+        """
+        owner = self.server.owner
+        rec = Recorded("GET", self.path, joined.get("host", ""), joined, header_list, b"", b"")
+        owner._record(rec)
+        kind = HOST_KINDS.get(rec.hostname.lower(), "web")
+        self.close_connection = True
+        try:
+            if kind not in ("openai", "relay") or not rec.route.rstrip("/").endswith(
+                    "/responses"):
+                reply = openai_wire.not_found("GET", rec.route)
+                rec.status = reply.status
+                self._write(reply, Knobs(), rec)
+                return
+            rec.status = 101
+            session = ws_wire.WebSocketSession(self.path, joined)
+            with owner._lock:
+                owner.websockets.append(session)
+
+            def on_message(body: bytes) -> None:
+                msg = Recorded("WS", self.path, rec.host, joined, header_list, body, body, 101)
+                msg.done.set()
+                owner._record(msg)
+
+            head = self.requestline + "\r\n" + "".join(
+                f"{k}: {v}\r\n" for k, v in self.headers.items()) + "\r\n"
+            ws_wire.serve(head.encode("latin-1"), lambda: self.rfile.read1(65536),
+                          self.wfile.write, session, owner.knobs(), owner.signer, on_message)
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError, TimeoutError, OSError):
+            rec.aborted = True
+        except Exception:  # noqa: BLE001 - a fake bug must surface in the test, not hang it
+            owner.errors.append(traceback.format_exc())
         finally:
             rec.done.set()
 
@@ -381,6 +429,7 @@ class FakeUpstream:
         """Forget recorded requests, event times, signature counts and server errors."""
         with self._lock:
             self.requests = []
+            self.websockets: list[ws_wire.WebSocketSession] = []
             self.events_sent_at = []
             self.errors = []
             self.good_signatures = self.bad_signatures = 0
@@ -438,7 +487,7 @@ class FakeUpstream:
         if kind == "web":
             return _web(rec)
         data: Any = None
-        if rec.body:
+        if rec.body and kind != "google-auth":  # Google's OAuth endpoints take forms
             try:
                 data = json.loads(rec.body)
             except ValueError:
@@ -450,7 +499,7 @@ class FakeUpstream:
         provider, fn = handler
         if self.require_auth and not _has_auth(provider, rec):
             return _unauthorized(provider)
-        if provider != "web" and not isinstance(data, dict) and rec.method == "POST":
+        if kind != "google-auth" and not isinstance(data, dict) and rec.method == "POST":
             return _bad_json(provider)
         if knobs.error_status is not None:
             return _injected(provider, knobs.error_status, _echo_source(provider, data))
@@ -480,6 +529,8 @@ def _route(kind: str, method: str, path: str) -> tuple[str, Handler] | None:
         return "openai", openai_wire.chat
     if openai_ok and method == "POST" and norm.endswith("/responses"):
         return "openai", openai_wire.responses
+    if kind == "openai" and method == "GET" and norm == "/backend-api/wham/accounts/check":
+        return "openai", openai_wire.chatgpt_accounts
     if openai_ok and method == "GET" and norm.endswith("/models"):
         return "openai", openai_wire.models
     if anthropic_ok and method == "POST" and norm.endswith("/messages/count_tokens"):
@@ -488,6 +539,10 @@ def _route(kind: str, method: str, path: str) -> tuple[str, Handler] | None:
         return "anthropic", anthropic_wire.messages
     if kind in ("gemini", "relay") and method == "POST" and gemini_wire.ROUTE.match(norm):
         return "gemini", _gemini
+    if kind == "code-assist" and method == "POST" and code_assist_wire.ROUTE.match(norm):
+        return "gemini", code_assist_wire.code_assist
+    if kind == "google-auth" and method in ("GET", "POST"):
+        return "gemini", code_assist_wire.google_auth
     return None
 
 
@@ -496,7 +551,7 @@ def _provider_of(kind: str, path: str) -> str:
         if "/messages" in path:
             return "anthropic"
         return "gemini" if "/models/" in path and ":" in path else "openai"
-    return kind
+    return "gemini" if kind in ("code-assist", "google-auth") else kind
 
 
 def _not_found(provider: str, method: str, path: str) -> Reply:
