@@ -87,6 +87,15 @@ def test_unscannable_websocket_message_is_refused(proxy: ProxyProcess, upstream:
     assert upstream.websockets[-1].messages == []
 
 
+def test_detector_failure_refuses_the_message(proxy_factory, upstream: FakeUpstream) -> None:
+    pp = proxy_factory(env={"REDACTPROXY_FAULT": "raise"})
+    with _connect(pp) as ws:
+        ws.send(_create(f"Please email {EMAIL}"))
+        event = json.loads(ws.recv(timeout=60))
+    assert event["type"] == "error" and "redactproxy" in event["error"]["message"]
+    assert upstream.websockets[-1].messages == []
+
+
 def test_unscannable_websocket_upgrade_gets_426(proxy: ProxyProcess,
                                                 upstream: FakeUpstream) -> None:
     """A WebSocket redactproxy cannot scan is refused with 426, so clients fall back to HTTPS
