@@ -49,7 +49,13 @@ def test_responses_websocket_is_redacted_and_restored(proxy: ProxyProcess,
     upstream.chunk_chars = 2  # placeholders split across many deltas
     with _connect(proxy) as ws:
         turns = []
-        for text in (f"Please email {EMAIL} about the key {GITHUB}", f"And again: {EMAIL}"):
+        for text in (f"Please email {EMAIL} about the key {GITHUB}",
+                     # > 4 kB of multi-byte text: a modified message must not be cut into
+                     # frames inside a character
+                     "日本語のテキスト。" * 600 + f" {EMAIL}",
+                     # ends like a placeholder that never completes: the held-back text is
+                     # sent in a delta of its own before the event that ends the text, in order
+                     f"And again: {EMAIL} <EMAIL"):
             ws.send(_create(text))
             turns.append((text, _turn(ws)))
     for text, events in turns:
@@ -58,9 +64,9 @@ def test_responses_websocket_is_redacted_and_restored(proxy: ProxyProcess,
         done = next(e["text"] for e in events if e["type"] == "response.output_text.done")
         assert deltas == done == "Echo: " + text  # restored, deltas split anywhere
     session = upstream.websockets[-1]
-    assert len(session.messages) == 2
+    assert len(session.messages) == 3
     for message in session.messages:
-        assert isinstance(message, str)
+        assert isinstance(message, str) and "\ufffd" not in message
         assert_absent(message.encode(), (EMAIL, GITHUB))
     sent = json.loads(session.messages[0])
     assert "<EMAIL_ADDRESS_" in sent["instructions"]
