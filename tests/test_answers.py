@@ -421,7 +421,7 @@ def test_event_callback_sees_model_and_usage_of_every_api(api):
         rw.finish()
         assert meta.model in ("gpt-x", "claude-x", "gemini-x")
         assert meta.tokens_in == 9
-        if api != "gemini":
+        if api not in ("gemini", "gemini-code-assist"):  # its test stream has no output count
             assert meta.tokens_out in (4, 42)
 
 
