@@ -189,12 +189,16 @@ class Bench:
 
     # --- streaming --------------------------------------------------------------------------
 
+    @staticmethod
+    def _text() -> str:
+        """A few synthetic values in prose (the same every call)."""
+        c = Corpus(77)
+        return " ".join(f"Write to {c.email()} or call {c.phone()} about {c.name()} and "
+                        f"{c.name()}." for _ in range(4)) + f" Key: {c.fake_key()}"
+
     def _placeholders(self, name: str) -> list[str]:
         """Make ``name``'s vault hold a few values; return their placeholders as sent upstream."""
-        c = Corpus(77)
-        text = " ".join(f"Write to {c.email()} or call {c.phone()} about {c.name()} and "
-                        f"{c.name()}." for _ in range(4)) + f" Key: {c.fake_key()}"
-        t, r = post(self.clients[name], self.t(name, OPENAI), chat_body(text))
+        t, r = post(self.clients[name], self.t(name, OPENAI), chat_body(self._text()))
         assert r.status_code == 200
         found = list(dict.fromkeys(m.group(0) for m in PLACEHOLDER_RE.finditer(
             self.upstream.last_body())))
@@ -221,8 +225,11 @@ class Bench:
         phs = {name: self._placeholders(name) for name in ("patterns", "ner")}
         phs["direct"] = phs[BASE] = phs["patterns"]
         replies = {name: self._reply(p) for name, p in phs.items()}
+        # The request holds the values again: an answer restores only placeholders the
+        # proxy wrote into the request it answers.
         body = json.dumps({"model": "claude-sonnet-4-5", "max_tokens": 4096, "stream": True,
-                           "messages": [{"role": "user", "content": "Summarise."}]}).encode()
+                           "messages": [{"role": "user",
+                                         "content": f"Summarise: {self._text()}"}]}).encode()
         ttfb: dict[str, list[float]] = {r: [] for r in ROUTES}
         tot: dict[str, list[float]] = {r: [] for r in ROUTES}
         gap: dict[str, list[float]] = {r: [] for r in ROUTES}

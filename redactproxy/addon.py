@@ -40,6 +40,7 @@ from redactproxy.errors import (
     StoreError,
     UnknownProject,
 )
+from redactproxy.grants import Grant, Links, continued_ids, placeholders_in
 from redactproxy.hosts import host_matches, provider_for_host
 from redactproxy.jsonsplice import loads
 from redactproxy.masking import context_snippet, mask_value, value_hash
@@ -68,6 +69,7 @@ from redactproxy.safeguards import (
     egress_check,
     model_substitution,
 )
+from redactproxy.toolguard import ToolGuard
 from redactproxy.vault import Vault
 
 __all__ = ["RedactProxy"]
@@ -82,15 +84,17 @@ class _FlowState:
     """What the addon remembers about one intercepted flow (in ``flow.metadata``)."""
 
     __slots__ = ("_answer", "_answer_len", "api", "json_text", "lookup", "meta", "record",
-                 "rewriter", "scope", "server_state", "upstream")
+                 "rewriter", "scope", "server_state", "tools", "upstream")
     ANSWER_LIMIT = 1 << 20
 
-    def __init__(self, api: Api, record: RequestRecord, scope: str,
-                 lookup: Callable[[str], str | None]) -> None:
+    def __init__(self, api: Api, record: RequestRecord, scope: str, lookup: Grant) -> None:
         self.api = api
         self.record = record
         self.scope = scope
+        #: The only lookup restorers get: the vault limited to what this request was given.
         self.lookup = lookup
+        #: Decides what tool calls' arguments get (credentials by decision).
+        self.tools = ToolGuard(lookup)
         self.meta = Meta()
         self.rewriter: StreamRewriter | None = None
         self.server_state = False
@@ -162,6 +166,7 @@ class RedactProxy:
         self.worker: DetectorPool | None = None
         self.vault: Vault | None = None
         self.vault_notice: str | None = None
+        self.links = Links()
         self.resolve: dict[tuple[str, int], tuple[str, int]] = {}
         self._ids = itertools.count(1)
         self._hash_key = b""
@@ -247,6 +252,10 @@ class RedactProxy:
                 self.vault = Vault(home_dir() / "vault.sqlite3", key)
             except StoreError as e:
                 raise exceptions.OptionsError(str(e)) from e
+        try:  # server-side conversations outlive a restart exactly when the vault does
+            self.links = Links(home_dir() / "links.sqlite3" if self.vault.persistent else None)
+        except StoreError as e:
+            raise exceptions.OptionsError(str(e)) from e
         # Keyed hashes let the audit store count repeats without keeping values; without a
         # keyring key they are keyed per process, so they cannot be guessed back.
         self._hash_key = (hashlib.sha256(b"redactproxy-audit" + key).digest() if key
@@ -280,6 +289,7 @@ class RedactProxy:
             self.worker.close()
         if self.vault is not None:
             self.vault.close()
+        self.links.close()
 
     def _known_for(self, root: Path) -> Any:
         """Known secrets of a project: its .env files, the user's credential files, stored keys."""
@@ -354,6 +364,7 @@ class RedactProxy:
             record.project = cfg.name
             scope = self.projects.default_id if pid is None else pid  # type: ignore[union-attr]
             state = _FlowState(api, record, scope, self._lookup(scope))
+            state.tools = ToolGuard(state.lookup, cfg.tool_secrets, cfg.trusted_hosts)
             flow.metadata[META] = state
             self._check_blocked(flow, cfg)
             if self.store_error is not None and not self._store_recovered():
@@ -458,10 +469,30 @@ class RedactProxy:
                                      f"blocked_paths '{prefix}'", status=403,
                                      code="blocked_path")
 
-    def _lookup(self, scope: str) -> Callable[[str], str | None]:
+    def _lookup(self, scope: str) -> Grant:
+        """The vault lookup for ``scope``, granting nothing until the request is redacted."""
         vault = self.vault
         assert vault is not None
-        return lambda placeholder: vault.lookup(scope, placeholder)
+        return Grant(lambda placeholder: vault.lookup(scope, placeholder))
+
+    def _grant(self, state: _FlowState, doc: Any, texts: list[str],
+               applied: list[Applied]) -> None:
+        """Grant the answer what the proxy wrote into this request (and the server-side
+        conversation it continues); flag placeholder-shaped text the client typed itself."""
+        grant, scope = state.lookup, state.scope
+        written = {a.replacement for a in applied
+                   if a.replacement and a.finding.action == "redact"}
+        previous, conversation = continued_ids(doc)
+        grant.allowed |= written | self.links.get(scope, (i for i in (previous, conversation)
+                                                          if i))
+        grant.typed = placeholders_in(texts) - written
+        if conversation:  # a `conversation` grows turn by turn; responses link on answer
+            self.links.add(scope, conversation, grant.allowed)
+        sent = grant.known(grant.typed)
+        if sent:
+            state.record.alerts.append(
+                f"client sent placeholder {', '.join(sent)} itself: forwarded as typed, "
+                "never restored")
 
     async def _redact(self, flow: http.HTTPFlow, cfg: ProjectConfig, state: _FlowState) -> None:
         req = flow.request
@@ -505,6 +536,7 @@ class RedactProxy:
         redaction = BodyRedaction(text, doc, api_name)
         texts = redaction.texts()
         if not texts:
+            self._grant(state, doc, texts, [])
             return text
         assert self.worker is not None and self.vault is not None
         vault, scope = self.vault, state.scope
@@ -512,6 +544,7 @@ class RedactProxy:
         new_text, applied = redaction.apply(
             found, lambda entity, value: vault.placeholder(scope, entity, value))
         state.record.findings += [self._finding_record(a, applied) for a in applied]
+        self._grant(state, doc, texts, applied)
         return new_text
 
     def _websocket_session(self, cfg: ProjectConfig, state: _FlowState,
@@ -608,7 +641,7 @@ class RedactProxy:
             return
         state.record.streamed = True
         state.rewriter = StreamRewriter(state.api.name, state.lookup, state.meta.update,
-                                        json_text=state.json_text)
+                                        json_text=state.json_text, tools=state.tools)
         started = time.time()
 
         def on_first() -> None:
@@ -644,11 +677,30 @@ class RedactProxy:
         end = resp.timestamp_end or time.time()
         rec.total_ms = (end - flow.request.timestamp_start) * 1000
         rec.model_served = state.meta.model
+        self._link_answer(state)
         rec.tokens_in, rec.tokens_out = state.meta.tokens_in, state.meta.tokens_out
         if resp.status_code >= 400:
             rec.verdict = "upstream_error"
         self._safeguards(flow, state)
         self._emit("record_finished", rec)
+
+    def _link_answer(self, state: _FlowState) -> None:
+        """A server-side answer (Responses ``id``) can be continued: link its grant. Report
+        what restoration refused or decided: placeholders the request never held, and
+        credentials in tool calls (kept or restored)."""
+        grant = state.lookup
+        model = state.meta.model or state.record.model_requested
+        state.record.alerts.extend(e.alert(model) for e in state.tools.events)
+        if grant.refused:
+            state.record.alerts.append(
+                f"high: relay-steered answer used {', '.join(grant.refused)}, which the proxy "
+                f"did not put in this request (model {model or 'unknown'}); kept "
+                "as placeholders")
+        if state.meta.response_id and state.record.status and state.record.status < 400:
+            try:
+                self.links.add(state.scope, state.meta.response_id, grant.allowed)
+            except StoreError as e:
+                log.error("cannot link response %s: %s", state.meta.response_id, e)
 
     def _safeguards(self, flow: http.HTTPFlow, state: _FlowState) -> None:
         """Relay checks: a substituted model, a padded bill, an answer that runs a download."""
@@ -680,7 +732,7 @@ class RedactProxy:
         except UnicodeDecodeError:
             return
         try:
-            new, count = restore_json(text, state.lookup)
+            new, count = restore_json(text, state.lookup, state.tools)
             doc = loads(text)
             state.meta.update(doc)
             if resp.status_code < 400 and not state.json_text and self._ner_on(state):

@@ -11,6 +11,7 @@ Keys (a contract other tools use; extend, don't rename)::
     [terms]    deny = [...], allow = [...]
     [entities.<TYPE>]  action = "redact"|"mask"|"block"|"allow", min_score = 0.6
     [store]    url = "postgresql://..."  (user file only: where vault and audit store live)
+    [restore]  secrets_in_tool_calls = "guarded"|"always"|"never", trusted_hosts = [...]
 
 Every error is one line naming the file, the line and the key. ``ProjectConfig.stale()``
 tells the proxy when a file changed so edits apply without a restart.
@@ -29,6 +30,7 @@ from redactproxy.detect.engine import DEFAULT_PACKS, DetectorSpec
 from redactproxy.detect.rules import parse_rule, read_toml, rule_header_lines
 from redactproxy.errors import ConfigError
 from redactproxy.home import home_dir
+from redactproxy.toolguard import POLICIES
 
 __all__ = ["PROJECT_FILE", "ProjectConfig", "load_project", "user_config_path"]
 
@@ -37,7 +39,8 @@ _SECTIONS = {"proxy": {"hosts", "blocked_hosts", "blocked_paths", "egress", "ign
                        "inspect"},
              "detect": {"nlp_model", "nlp", "packs"},
              "terms": {"deny", "allow"},
-             "store": {"url"}}  # user file only; read by redactproxy.stores.location
+             "store": {"url"},  # user file only; read by redactproxy.stores.location
+             "restore": {"secrets_in_tool_calls", "trusted_hosts"}}
 _TOP = set(_SECTIONS) | {"rules", "entities"}
 
 
@@ -61,6 +64,9 @@ class ProjectConfig:
         blocked_paths: Path prefixes (or ``host/path`` prefixes) refused on AI hosts.
         spec: What the detector looks for.
         files: Rule files that were read, with their modification times.
+        tool_secrets: ``[restore] secrets_in_tool_calls``: when a credential is restored
+            into a tool call's arguments (``redactproxy.toolguard``).
+        trusted_hosts: ``[restore] trusted_hosts``: destinations a credential may go to.
     """
 
     root: Path
@@ -74,6 +80,8 @@ class ProjectConfig:
     egress: str = "flag"
     ignore_hosts: tuple[str, ...] = ()
     inspect: str | None = None
+    tool_secrets: str = POLICIES[0]
+    trusted_hosts: tuple[str, ...] = ()
 
     def stale(self) -> bool:
         """True if a rule file changed, appeared or disappeared since loading."""
@@ -127,6 +135,8 @@ class _Merged:
     egress: str = "flag"
     ignore_hosts: list[str] = field(default_factory=list)
     inspect: str | None = None
+    tool_secrets: str = POLICIES[0]
+    trusted_hosts: list[str] = field(default_factory=list)
 
 
 def _read(path: Path, merged: _Merged) -> None:
@@ -159,6 +169,16 @@ def _read(path: Path, merged: _Merged) -> None:
         if proxy["inspect"] not in ("ai", "all"):
             raise ConfigError(f"{where('proxy', 'inspect')}: must be \"ai\" or \"all\"")
         merged.inspect = proxy["inspect"]
+    restore = data.get("restore", {})
+    if "secrets_in_tool_calls" in restore:
+        value = restore["secrets_in_tool_calls"]
+        if value not in POLICIES:
+            raise ConfigError(f"{where('restore', 'secrets_in_tool_calls')}: must be "
+                              + " or ".join(f'"{p}"' for p in POLICIES))
+        merged.tool_secrets = value
+    if "trusted_hosts" in restore:
+        merged.trusted_hosts.extend(_strings(restore["trusted_hosts"],
+                                             where("restore", "trusted_hosts")))
     detect = data.get("detect", {})
     if "nlp" in detect:
         if not isinstance(detect["nlp"], bool):
@@ -236,4 +256,6 @@ def load_project(root: Path | str, *, user_file: Path | None = None, nlp: bool =
                          blocked_hosts=tuple(merged.blocked_hosts),
                          blocked_paths=tuple(merged.blocked_paths), spec=spec,
                          files=tuple(files), packs=merged.packs, egress=merged.egress,
-                         ignore_hosts=tuple(merged.ignore_hosts), inspect=merged.inspect)
+                         ignore_hosts=tuple(merged.ignore_hosts), inspect=merged.inspect,
+                         tool_secrets=merged.tool_secrets,
+                         trusted_hosts=tuple(merged.trusted_hosts))

@@ -245,7 +245,8 @@ class LiveView:
                 self._findings.extend(_FindingEntry(row.started, row.host, f)
                                       for f in row.findings)
             new_alerts = row.alerts[posted:]
-            self._alerts.extend(_AlertEntry(row.started, row.host, a, "bold yellow")
+            self._alerts.extend(_AlertEntry(row.started, row.host, a,
+                                            "bold red" if a.startswith("high:") else "bold yellow")
                                 for a in new_alerts)
             self._totals.alerts += len(new_alerts)
             if finished:

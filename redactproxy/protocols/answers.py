@@ -20,6 +20,7 @@ from redactproxy.jsonsplice import Path, replace_member, splice
 from redactproxy.protocols.targets import is_signed_block
 from redactproxy.restore import Lookup, StreamRestorer, json_escape, restore_text
 from redactproxy.sse import SSEEvent, SSEParser
+from redactproxy.toolguard import ToolGuard
 
 __all__ = ["StreamRewriter", "asks_for_json", "body_answer_texts", "restore_json",
            "stream_answer_texts"]
@@ -28,6 +29,9 @@ Channel = tuple[Any, ...]
 _ALL: Channel = ()
 _SKIP_KEYS = frozenset({"signature", "thoughtSignature", "thought_signature",
                         "encrypted_content", "id", "model", "type", "role"})
+# Events streaming tool-call arguments: always fed to their channel, "<" or not, because a
+# credential's fate depends on the call's whole arguments (``redactproxy.toolguard``).
+_TOOL_DELTAS = (b'"tool_calls"', b'"input_json_delta"', b'_arguments.delta"')
 # Streamed pieces of signed blocks: thinking is sent back as is, so it stays as it came.
 _SIGNED_DELTAS = frozenset({"thinking_delta", "signature_delta"})
 
@@ -42,25 +46,52 @@ def _json_text(value: str) -> bool:
         return False
 
 
+def _tool_args(node: dict[str, Any]) -> tuple[str, str] | None:
+    """``(key, arguments text)`` if ``node`` is a tool call: OpenAI ``function`` /
+    Responses ``function_call`` (``arguments``), Anthropic ``tool_use`` (``input``), Gemini
+    ``functionCall`` (``args``), Responses ``custom_tool_call`` / ``local_shell_call``."""
+    args = node.get("arguments")
+    if isinstance(args, str):
+        return "arguments", args
+    kind = node.get("type")
+    value = node.get("input")
+    if kind in ("tool_use", "server_tool_use") and isinstance(value, dict):
+        return "input", json.dumps(value, ensure_ascii=False)
+    if kind == "custom_tool_call" and isinstance(value, str):
+        return "input", value
+    if kind == "local_shell_call" and isinstance(node.get("action"), dict):
+        return "action", json.dumps(node["action"], ensure_ascii=False)
+    if isinstance(node.get("args"), dict) and isinstance(node.get("name"), str):
+        return "args", json.dumps(node["args"], ensure_ascii=False)
+    return None
+
+
 def _restore_strings(node: Any, path: Path, lookup: Lookup, changes: dict[Path, str],
-                     skip: set[Path] | None = None, in_args: bool = False) -> int:
+                     skip: set[Path] | None = None, in_args: bool = False,
+                     tools: ToolGuard | None = None) -> int:
     count = 0
     if isinstance(node, dict):
         if is_signed_block(node) or node.get("type") in _SIGNED_DELTAS:
             return 0
+        call = _tool_args(node) if tools is not None else None
         for k, v in node.items():
             p = (*path, k)
+            lk, guard = lookup, tools
+            if call is not None and k == call[0] and not (skip and p in skip):
+                assert tools is not None
+                name = node.get("name")
+                lk, guard = tools.lookup_for(call[1], name if isinstance(name, str) else None), None
             if isinstance(v, str):
                 if k in _SKIP_KEYS or (skip and p in skip) or "<" not in v:
                     continue
                 esc = json_escape if (k in ("arguments", "partial_json") or in_args
                                       or _json_text(v)) else None
-                new, n = restore_text(v, lookup, esc)
+                new, n = restore_text(v, lk, esc)
                 if n:
                     changes[p] = new
                     count += n
             else:
-                count += _restore_strings(v, p, lookup, changes, skip, in_args)
+                count += _restore_strings(v, p, lk, changes, skip, in_args, guard)
     elif isinstance(node, list):
         for i, v in enumerate(node):
             p = (*path, i)
@@ -72,12 +103,14 @@ def _restore_strings(node: Any, path: Path, lookup: Lookup, changes: dict[Path, 
                         changes[p] = new
                         count += n
             else:
-                count += _restore_strings(v, p, lookup, changes, skip, in_args)
+                count += _restore_strings(v, p, lookup, changes, skip, in_args, tools)
     return count
 
 
-def restore_json(raw: str, lookup: Lookup) -> tuple[str, int]:
+def restore_json(raw: str, lookup: Lookup, tools: ToolGuard | None = None) -> tuple[str, int]:
     """Restore every placeholder in a JSON body; return the new text and the count.
+
+    ``tools`` decides what each tool call's arguments get (credentials by decision).
 
     Raises:
         ValueError: if ``raw`` is not JSON (the caller then restores it as plain text).
@@ -86,7 +119,7 @@ def restore_json(raw: str, lookup: Lookup) -> tuple[str, int]:
         return raw, 0
     doc = json.loads(raw)
     changes: dict[Path, str] = {}
-    count = _restore_strings(doc, (), lookup, changes)
+    count = _restore_strings(doc, (), lookup, changes, tools=tools)
     return (splice(raw, doc, changes), count) if count else (raw, 0)
 
 
@@ -114,7 +147,7 @@ def asks_for_json(doc: Any) -> bool:
 class _Slot:
     path: Path
     channel: Channel
-    escape: bool
+    escape: bool  # the channel streams a tool call's arguments (JSON text)
 
 
 def _get(doc: Any, path: Path) -> Any:
@@ -257,6 +290,8 @@ class StreamRewriter:
             parsed unless they need restoring.
         json_text: The request asked for JSON output (structured output): restored values
             are JSON-escaped in the answer text too, so it stays valid JSON.
+        tools: Decides what tool calls' arguments get restored (credentials by decision;
+            streamed arguments holding one are held back until the call is complete).
 
     Events that need no change are passed on as their original bytes. The per-event fast
     path is a byte scan: an event holding no ``<`` (nor an escaped ``\\u003c``), while no
@@ -267,8 +302,9 @@ class StreamRewriter:
 
     def __init__(self, api: str, lookup: Lookup,
                  on_event: Callable[[Any], None] | None = None, *,
-                 json_text: bool = False) -> None:
+                 json_text: bool = False, tools: ToolGuard | None = None) -> None:
         self.api = api
+        self._tools = tools
         self._json_text = json_text
         self._lookup = lookup
         self._on_event = on_event
@@ -302,11 +338,13 @@ class StreamRewriter:
         """True if some channel holds back text (a placeholder may be split across events)."""
         return bool(self._held)
 
-    def _restorer(self, channel: Channel, escape: bool) -> StreamRestorer:
+    def _restorer(self, channel: Channel, escape: bool, tool: bool) -> StreamRestorer:
         r = self._channels.get(channel)
         if r is None:
-            r = self._channels[channel] = StreamRestorer(
-                self._lookup, json_escape if escape else None)
+            esc = json_escape if escape else None
+            r = self._channels[channel] = (
+                self._tools.stream(esc) if tool and self._tools is not None  # type: ignore[assignment]
+                else StreamRestorer(self._lookup, esc))
         return r
 
     def _flush(self, match: Callable[[Channel], bool], ev: SSEEvent | None,
@@ -333,7 +371,8 @@ class StreamRewriter:
         if not self._event_lines and raw.startswith(b"event:"):
             self._event_lines = True
         if not self._held and b"<" not in raw and (b"\\u003" not in raw or (
-                b"\\u003c" not in raw and b"\\u003C" not in raw)):
+                b"\\u003c" not in raw and b"\\u003C" not in raw)) and not (
+                self._tools is not None and any(m in raw for m in _TOOL_DELTAS)):
             if (self._model_seen and b"sage" not in raw) or not self._report(raw):
                 return raw
             ev = SSEEvent.parse(raw)  # nothing to restore: parse only to report it
@@ -376,7 +415,7 @@ class StreamRewriter:
         fed: set[Channel] = set()
         in_slots = 0
         for slot in slots:
-            r = self._restorer(slot.channel, slot.escape or self._json_text)
+            r = self._restorer(slot.channel, slot.escape or self._json_text, slot.escape)
             self._templates[slot.channel] = obj
             text = _get(obj, slot.path)
             in_slots += text.count("<")
@@ -396,7 +435,8 @@ class StreamRewriter:
         if data.count("<") > in_slots or _escaped_lt(data):
             skip = {s.path for s in slots}
             whole: dict[Path, str] = {}
-            self._whole += _restore_strings(obj, (), self._lookup, whole, skip)
+            self._whole += _restore_strings(obj, (), self._lookup, whole, skip,
+                                            tools=self._tools)
             changes.update(whole)
         if not changes:
             return before + ev.raw
@@ -417,7 +457,7 @@ class StreamRewriter:
             return None
         channel = slot.channel
         r = self._channels.get(channel) or self._restorer(
-            channel, slot.escape or self._json_text)
+            channel, slot.escape or self._json_text, slot.escape)
         self._templates[channel] = obj
         new = r.feed(text)
         if r.pending:
@@ -433,7 +473,7 @@ class StreamRewriter:
 
     def _rewrite_whole(self, ev: SSEEvent, data: str, obj: Any) -> bytes:
         changes: dict[Path, str] = {}
-        n = _restore_strings(obj, (), self._lookup, changes)
+        n = _restore_strings(obj, (), self._lookup, changes, tools=self._tools)
         self._whole += n
         return ev.with_data(splice(data, obj, changes)) if n else ev.raw
 

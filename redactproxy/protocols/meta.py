@@ -23,6 +23,8 @@ class Meta:
     model: str | None = None
     tokens_in: int | None = None
     tokens_out: int | None = None
+    #: Id of a server-side response (OpenAI Responses), which a later request may continue.
+    response_id: str | None = None
 
     def update(self, obj: Any) -> None:
         """Take what ``obj`` (a response body or one stream event) says."""
@@ -31,6 +33,8 @@ class Meta:
         for holder in (obj, obj.get("response"), obj.get("message")):
             if not isinstance(holder, dict):
                 continue
+            if holder.get("object") == "response" and isinstance(holder.get("id"), str):
+                self.response_id = holder["id"]
             model = holder.get("model") or holder.get("modelVersion")
             if isinstance(model, str) and model:
                 self.model = model

@@ -135,11 +135,12 @@ def messages(call: Call) -> Reply:
     turn = messages_turn(data)
     model = k.model(str(data.get("model", "")))
     text = k.reply_text if k.reply_text is not None else "Echo: " + turn.text
-    tool = turn.wants_tool and k.reply_text is None
+    call_args = turn.call_arguments(k)
+    tool = call_args is not None
     thinking_cfg = data.get("thinking") or {}
     thinking = k.thinking or thinking_cfg.get("type") in ("enabled", "adaptive")
     think_text = f"Thinking about: {turn.text}"
-    args = json.loads(turn.tool_arguments)
+    args = json.loads(call_args) if call_args is not None else {}
     blocks: list[dict[str, Any]] = []
     if thinking:
         blocks.append({"type": "thinking", "thinking": think_text,
@@ -149,7 +150,7 @@ def messages(call: Call) -> Reply:
                        "name": turn.tool_name, "input": args})
     else:
         blocks.append({"type": "text", "text": text})
-    out_text = turn.tool_arguments if tool else text
+    out_text = call_args if call_args is not None else text
     prompt, completion = k.usage(call.body_len, out_text + (think_text if thinking else ""))
     stop_reason = "tool_use" if tool else "end_turn"
     mid, rid = new_id("msg_01", 22), _request_id()

@@ -130,8 +130,9 @@ def generate(call: Call, model: str, method: str) -> Reply:
                                            "response_json_schema", "response_schema")
                        if isinstance(config.get(k), dict)), {})
         text = json.dumps(schema_instance(schema, text), ensure_ascii=False)
-    tool = turn.wants_tool and k.reply_text is None
-    out_text = turn.tool_arguments if tool else text
+    call_args = turn.call_arguments(k)
+    tool = call_args is not None
+    out_text = call_args if call_args is not None else text
     prompt, completion = k.usage(call.body_len, out_text)
     response_id = new_id("", 22, _B64URL)
     details = [{"modality": "TEXT", "tokenCount": prompt}]

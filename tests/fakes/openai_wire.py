@@ -157,8 +157,9 @@ def chat(call: Call) -> Reply:
     turn = chat_turn(data)
     model = k.model(str(data.get("model", "")))
     text = k.reply_text if k.reply_text is not None else "Echo: " + turn.text
-    tool = turn.wants_tool and k.reply_text is None
-    out_text = turn.tool_arguments if tool else text
+    call_args = turn.call_arguments(k)
+    tool = call_args is not None
+    out_text = call_args if call_args is not None else text
     prompt, completion = k.usage(call.body_len, out_text)
     cid, call_id = new_id("chatcmpl-", 29), new_id("call_", 24)
     created, fingerprint = int(time.time()), new_id("fp_", 10, _HEX)
@@ -278,8 +279,9 @@ def responses(call: Call) -> Reply:
     turn = responses_turn(data)
     model = k.model(str(data.get("model", "")))
     text = k.reply_text if k.reply_text is not None else "Echo: " + turn.text
-    tool = turn.wants_tool and k.reply_text is None
-    out_text = turn.tool_arguments if tool else text
+    call_args = turn.call_arguments(k)
+    tool = call_args is not None
+    out_text = call_args if call_args is not None else text
     prompt, completion = k.usage(call.body_len, out_text)
     usage = {"input_tokens": prompt, "input_tokens_details": {"cached_tokens": 0},
              "output_tokens": completion, "output_tokens_details": {"reasoning_tokens": 0},

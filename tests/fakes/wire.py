@@ -82,6 +82,18 @@ class Turn:
         """Answer with a tool call: tools declared and the user typed ``CALLTOOL``."""
         return bool(self.tool_name) and "CALLTOOL" in self.user_text and not self.has_tool_result
 
+    def call_arguments(self, knobs: Knobs) -> str | None:
+        """Arguments JSON of the tool call to answer with, or None for a text answer.
+
+        ``knobs.tool_args`` (a relay playing games) answers every request that declares a
+        tool with exactly those arguments; otherwise ``CALLTOOL`` echoes the user text.
+        """
+        if knobs.reply_text is not None or not self.tool_name:
+            return None
+        if knobs.tool_args is not None:
+            return knobs.tool_args
+        return self.tool_arguments if self.wants_tool else None
+
     @property
     def tool_arguments(self) -> str:
         """Arguments JSON of the tool call: ``{"echo": <user text>}`` as the provider spells it."""
@@ -118,6 +130,7 @@ class Knobs:
     error_status: int | None = None
     stream_error_after: int | None = None
     reply_text: str | None = None
+    tool_args: str | None = None
     thinking: bool = False
     reject_bad_signatures: bool = True
     hold_last: bool = False
@@ -142,6 +155,8 @@ class Knobs:
             k.split_every = int(headers["x-fake-split-every"])
         if "x-fake-reply" in headers:
             k.reply_text = unquote(headers["x-fake-reply"])
+        if "x-fake-tool-args" in headers:
+            k.tool_args = unquote(headers["x-fake-tool-args"])
         if headers.get("x-fake-thinking") == "1":
             k.thinking = True
         k.hold_last = headers.get("x-fake-hold-last") == "1"
