@@ -239,8 +239,11 @@ def start_redactproxy(name: str, upstream: Upstream, workdir: Path, *, nlp: bool
     project.mkdir(parents=True, exist_ok=True)
     if rules is not None:
         (project / ".redactproxy.toml").write_text(rules, encoding="utf-8")
+    # --allow-anonymous: the routes share one client setup (no proxy credentials) with bare
+    # mitmproxy; a throw-away home on loopback, nothing to protect.
     cmd = [sys.executable, "-m", "redactproxy", "start", "--no-ui", "--listen-port",
-           str(route.port), "--project", str(project), "--upstream-ca", str(upstream.ca)]
+           str(route.port), "--project", str(project), "--upstream-ca", str(upstream.ca),
+           "--allow-anonymous"]
     for host in DEFAULT_HOSTS:
         if not host.replace(".", "").isdigit() and host != "localhost":
             cmd += ["--resolve", f"{host}:443=127.0.0.1:{upstream.port}"]

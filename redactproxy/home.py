@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 from pathlib import Path
 from typing import Any
 
 from redactproxy.errors import StoreError
 
-__all__ = ["ENV_VAR", "home_dir", "secure_file", "write_private_json"]
+__all__ = ["ENV_VAR", "SECRET_FILE", "home_dir", "proxy_secret", "secure_file",
+           "write_private_json"]
 
 #: Environment variable that overrides the per-user data directory.
 ENV_VAR = "REDACTPROXY_HOME"
+#: The per-install proxy secret (the proxy URL's password), mode 0600 in ``home_dir()``.
+SECRET_FILE = "proxy-secret"
 
 
 def _default_dir() -> Path:
@@ -74,3 +78,32 @@ def write_private_json(path: Path, data: Any) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(data, f, indent=1, sort_keys=True)
     os.replace(tmp, path)
+
+
+def proxy_secret() -> str:
+    """The per-install secret clients put in the proxy URL, created on first use (0600).
+
+    Only the user who can read ``<home>/proxy-secret`` (its owner) can use the proxy:
+    another local user reaches the loopback port but not the file.
+
+    Raises:
+        StoreError: if the file cannot be read or created.
+    """
+    path = home_dir() / SECRET_FILE
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        pass
+    except OSError as e:
+        raise StoreError(f"cannot create the proxy secret {path}: {e.strerror}") from e
+    else:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(secrets.token_urlsafe(24) + "\n")
+    try:
+        value = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as e:
+        raise StoreError(f"cannot read the proxy secret {path}: {e}") from e
+    if len(value) < 16:
+        raise StoreError(f"the proxy secret {path} is empty or too short; delete the file to "
+                         "make a new one")
+    return value

@@ -8,6 +8,7 @@ outside 127.0.0.1.
 from __future__ import annotations
 
 import os
+import shlex
 import socket
 import ssl
 import subprocess
@@ -47,14 +48,34 @@ class ProxyProcess:
     gateway_port: int | None = None
 
     @property
+    def secret(self) -> str:
+        """The per-install secret clients must show (``$REDACTPROXY_HOME/proxy-secret``)."""
+        return (self.home / "proxy-secret").read_text().strip()
+
+    @property
     def url(self) -> str:
-        """Proxy URL for clients (``HTTPS_PROXY``)."""
+        """Proxy URL for clients (``HTTPS_PROXY``): the default project, with the secret."""
+        return f"http://:{self.secret}@127.0.0.1:{self.port}"
+
+    @property
+    def anonymous_url(self) -> str:
+        """The proxy URL without the secret (refused unless started ``--allow-anonymous``)."""
         return f"http://127.0.0.1:{self.port}"
 
     @property
     def ca(self) -> Path:
         """The proxy's CA certificate."""
         return self.home / "mitmproxy" / "mitmproxy-ca-cert.pem"
+
+    def env(self, project: Path) -> dict[str, str]:
+        """What ``redactproxy env --project PROJECT`` exports for this proxy."""
+        out = subprocess.run(
+            [sys.executable, "-m", "redactproxy", "env", "--port", str(self.port), "--project",
+             str(project)], capture_output=True, text=True, check=True, timeout=60,
+            env={**os.environ, "REDACTPROXY_HOME": str(self.home)}).stdout
+        pairs = (shlex.split(line.removeprefix("export "))[0].split("=", 1)
+                 for line in out.splitlines() if line.startswith("export "))
+        return {k: v for k, v in pairs}
 
     def output(self) -> str:
         """Everything the proxy printed so far (stdout and stderr)."""

@@ -7,6 +7,8 @@ decrypt every host, scan what looks like an AI call, unless the rule files say o
 ``ai``/``all``: ``run --inspect``; ``x``: the rule files, default ``ai``). Stored provider
 keys are replaced by local stand-ins. Relays the tools are configured with are discovered
 in the environment handed to them and recorded for the proxy (``redactproxy.relays``).
+The password ends in ``.<secret>``, the per-install secret without which the proxy serves
+nobody (``redactproxy.proxy.owner``): ``http://<project-id>:<inspect>.<secret>@host:port``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import sys
 from pathlib import Path
 
 from redactproxy.errors import ConfigError
-from redactproxy.home import home_dir
+from redactproxy.home import home_dir, proxy_secret
 
 __all__ = ["build_env", "register_env", "register_run"]
 
@@ -66,7 +68,7 @@ def build_env(project: Path, port: int | None = None, inspect: str = "x") -> dic
 
     pid = register(project)
     host, port = _proxy_address(port)
-    url = f"http://{pid}:{inspect}@{host}:{port}"
+    url = f"http://{pid}:{inspect}.{proxy_secret()}@{host}:{port}"
     bundle = str(client_bundle())
     env = {
         "HTTPS_PROXY": url, "https_proxy": url, "HTTP_PROXY": url, "http_proxy": url,

@@ -49,6 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="print one log line per request instead of the live view")
     p.add_argument("--no-nlp", action="store_true",
                    help="patterns and rules only, no named-entity recognition")
+    p.add_argument("--allow-anonymous", action="store_true",
+                   help="serve clients without the per-install secret in the proxy URL "
+                        "(any local user can then use the proxy and its vault)")
     p.add_argument("--timeout", type=float, default=30.0,
                    help="seconds a request may wait for analysis before it is refused")
     p.add_argument("--store", default=None, metavar="URL",
@@ -224,15 +227,18 @@ async def _serve(args: argparse.Namespace, modes: list[str], shown: list[str],
     from redactproxy.keys import KeyStore
     from redactproxy.proxy.access import TeamAccess
     from redactproxy.proxy.health import Health
+    from redactproxy.proxy.owner import OwnerOnly
 
     evidence = next(s for s in sinks if hasattr(s, "check"))
     access = TeamAccess(stores.tokens, KeyStore().standin_for)
-    master.addons.add(Health(addon, evidence), access, addon)
+    # The owner check first: it reads Proxy-Authorization before the main addon strips it.
+    master.addons.add(OwnerOnly(), Health(addon, evidence), access, addon)
     update: dict[str, Any] = dict(
         mode=modes, confdir=str(confdir()), listen_host=args.listen_host,
         redact_project=str(args.project or Path.cwd()), redact_resolve=args.resolve,
         redact_nlp=not args.no_nlp, redact_timeout=args.timeout,
         redact_gateway_prefix=prefixes,
+        redact_anonymous=args.allow_anonymous,
         connection_strategy="lazy",
     )
     if args.require_tokens:

@@ -9,10 +9,11 @@ import json
 
 __all__ = ["error_body", "error_headers"]
 
-_GEMINI_STATUS = {400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-                  413: "INVALID_ARGUMENT", 500: "INTERNAL", 502: "UNAVAILABLE",
+_GEMINI_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
+                  404: "NOT_FOUND", 413: "INVALID_ARGUMENT", 500: "INTERNAL", 502: "UNAVAILABLE",
                   503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}
-_ANTHROPIC_TYPE = {400: "invalid_request_error", 403: "permission_error", 404: "not_found_error",
+_ANTHROPIC_TYPE = {400: "invalid_request_error", 401: "authentication_error",
+                   403: "permission_error", 404: "not_found_error",
                    413: "request_too_large", 500: "api_error", 502: "api_error",
                    503: "overloaded_error", 504: "api_error"}
 

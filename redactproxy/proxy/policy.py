@@ -261,7 +261,8 @@ class InterceptPolicy:
         if header:
             pid, password = proxy_credentials(header)
             if pid:
-                hint = password if password in INSPECT_HINTS else None
+                choice = (password or "").partition(".")[0]  # <inspect>.<install secret>
+                hint = choice if choice in INSPECT_HINTS else None
                 self._clients[flow.client_conn.id] = (pid, hint)
 
     def _inspected_only(self, flow: http.HTTPFlow) -> bool:

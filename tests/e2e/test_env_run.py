@@ -139,13 +139,14 @@ def test_plain_mitmdump_addon(upstream: FakeUpstream, test_ca: TestCA, secret_se
         r = None
         while time.monotonic() < deadline:
             try:
-                with httpx2.Client(proxy=f"http://127.0.0.1:{port}", verify=ctx,
+                secret = (tmp_path / "home" / "proxy-secret").read_text().strip()
+                with httpx2.Client(proxy=f"http://:{secret}@127.0.0.1:{port}", verify=ctx,
                                    trust_env=False, timeout=30) as c:
                     r = c.post("https://api.openai.com/v1/chat/completions", json={
                         "model": "gpt-4o", "messages": [{"role": "user",
                                                          "content": f"hi {EMAIL}"}]})
                 break
-            except httpx2.ConnectError:
+            except (httpx2.ConnectError, FileNotFoundError):
                 time.sleep(0.2)
         assert r is not None and r.status_code == 200
         assert r.json()["choices"][0]["message"]["content"] == f"Echo: hi {EMAIL}"

@@ -55,7 +55,8 @@ class TmuxProxy:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        secret = (self.home / "proxy-secret").read_text().strip()
+        return f"http://:{secret}@127.0.0.1:{self.port}"
 
     def tmux(self, *args: str) -> str:
         out = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,

@@ -79,7 +79,8 @@ def test_gateway_mode(proxy_factory, upstream: FakeUpstream) -> None:
     pp = proxy_factory(args=["--upstream", "https://api.openai.com"])
     gport = pp.port + 1
     client = openai.OpenAI(api_key="sk-test", base_url=f"http://127.0.0.1:{gport}/v1",
-                           max_retries=0, http_client=httpx2.Client(trust_env=False))
+                           max_retries=0, http_client=httpx2.Client(trust_env=False),
+                           default_headers={"x-redactproxy-token": pp.secret})
     r = client.chat.completions.create(model="gpt-4o", messages=[
         {"role": "user", "content": f"gw {EMAIL} {GITHUB}"}])
     assert_absent(upstream.last().body, (EMAIL, GITHUB))
@@ -198,7 +199,8 @@ def test_gateway_mode_anthropic_stream(proxy_factory, upstream: FakeUpstream) ->
 
     pp = proxy_factory(args=["--no-forward", "--upstream", "https://api.anthropic.com"])
     client = anthropic.Anthropic(api_key="sk-ant-test", base_url=f"http://127.0.0.1:{pp.port}",
-                                 max_retries=0, http_client=httpx2.Client(trust_env=False))
+                                 max_retries=0, http_client=httpx2.Client(trust_env=False),
+                                 default_headers={"x-redactproxy-token": pp.secret})
     with client.messages.stream(model="claude-sonnet-4-5", max_tokens=50, messages=[
             {"role": "user", "content": f"gw {EMAIL} {GITHUB}"}]) as stream:
         text = "".join(stream.text_stream)

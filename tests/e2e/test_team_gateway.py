@@ -45,8 +45,9 @@ def _openai(pp: ProxyProcess, key: str = "sk-test", scheme: str = "http",
             verify: Any = False) -> Any:
     import openai
 
+    # A loopback gateway without --require-tokens is the owner's: it wants the install secret.
     return openai.OpenAI(api_key=key, base_url=f"{scheme}://127.0.0.1:{pp.port}/v1",
-                         max_retries=0,
+                         max_retries=0, default_headers={"x-redactproxy-token": pp.secret},
                          http_client=httpx2.Client(trust_env=False, verify=verify))
 
 
@@ -113,7 +114,8 @@ def test_database_outage_fails_closed_then_recovers(proxy_factory, upstream: Fak
             r = httpx2.post(f"http://127.0.0.1:{pp.port}/v1/chat/completions",
                             json={"model": "gpt-4o",
                                   "messages": [{"role": "user", "content": text}]},
-                            headers={"authorization": "Bearer sk-test"}, trust_env=False)
+                            headers={"authorization": "Bearer sk-test",
+                                     "x-redactproxy-token": pp.secret}, trust_env=False)
             made += 1
             if r.status_code == 200:
                 continue  # a value already in the vault's cache: forwarded, row kept queued
