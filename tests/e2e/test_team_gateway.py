@@ -78,12 +78,13 @@ def test_two_replicas_share_placeholders_and_one_chain(proxy_factory, upstream: 
     assert sent[0]["content"] == first  # identical bytes: same placeholders on replica B
     assert_absent(upstream.last().body, (EMAIL, EMAIL2, GITHUB))
     assert r2.choices[0].message.content == f"Echo: and {EMAIL2}, copy {EMAIL}"
-    # Replica A restores a placeholder that replica B created (and A never saw).
-    # (The fake model echoes the placeholder, as a model quoting an earlier turn would.)
+    # Replica A writes and restores the placeholder replica B created (and A never saw).
+    # (A literal placeholder typed by a client is never restored: issue 10.)
     stream = _openai(a).chat.completions.create(model="gpt-4o", stream=True, messages=[
-        {"role": "user", "content": "quote <EMAIL_ADDRESS_1>"}])
+        {"role": "user", "content": f"quote {EMAIL2}"}])
     assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices) \
         == f"Echo: quote {EMAIL2}"
+    assert _sent_text(upstream) == "quote <EMAIL_ADDRESS_1>"
     a.stop()
     b.stop()
     verify = _cli("report", "verify", "--store", pg_url, url=pg_url, home=tmp_path)
@@ -93,7 +94,7 @@ def test_two_replicas_share_placeholders_and_one_chain(proxy_factory, upstream: 
     assert rep.returncode == 0, rep.stderr
     data = json.loads(rep.stdout)
     assert data["requests"] == 4 and data["verdicts"] == {"passed": 4}
-    assert data["by_entity"]["EMAIL_ADDRESS"] == 1 + 1 + 4  # turn 2 resends turn 1
+    assert data["by_entity"]["EMAIL_ADDRESS"] == 1 + 1 + 4 + 1  # turn 2 resends turn 1
 
 
 def test_database_outage_fails_closed_then_recovers(proxy_factory, upstream: FakeUpstream,
