@@ -16,13 +16,16 @@ import pytest
 
 from tests.e2e.values import EMAIL, GITHUB, assert_absent
 from tests.fakes.upstream import FakeUpstream
+from tests.proxyproc import ProxyProcess
 
 RELAY_HOST = "relay.example.test"
 RELAY = f"https://{RELAY_HOST}"
 
 
-def _plain() -> httpx2.Client:
-    return httpx2.Client(trust_env=False, timeout=30)
+def _plain(pp: ProxyProcess) -> httpx2.Client:
+    """A client of the gateway showing the owner's install secret (X-Redactproxy-Token)."""
+    return httpx2.Client(trust_env=False, timeout=30,
+                         headers={"x-redactproxy-token": pp.secret})
 
 
 def _sse_text(raw: str, pick) -> str:  # type: ignore[no-untyped-def]
@@ -43,7 +46,7 @@ def test_gateway_to_unlisted_relay_redacts_and_restores_every_shape(
     secret = f"relay {EMAIL} {GITHUB}"
 
     oai = openai.OpenAI(api_key="sk-test", base_url=f"{base}/v1", max_retries=0,
-                        http_client=_plain())
+                        http_client=_plain(pp))
     r = oai.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": secret}])
     assert_absent(upstream.last().body, (EMAIL, GITHUB))
     assert upstream.last().hostname == "relay.example.test"
@@ -61,13 +64,13 @@ def test_gateway_to_unlisted_relay_redacts_and_restores_every_shape(
     assert_absent(upstream.last().body, (EMAIL, GITHUB))
 
     ant = anthropic.Anthropic(api_key="sk-ant-test", base_url=base, max_retries=0,
-                              http_client=_plain())
+                              http_client=_plain(pp))
     with ant.messages.stream(model="claude-sonnet-4-5", max_tokens=50,
                              messages=[{"role": "user", "content": secret}]) as ms:
         assert "".join(ms.text_stream) == f"Echo: {secret}"
     assert_absent(upstream.last().body, (EMAIL, GITHUB))
 
-    with _plain() as c:
+    with _plain(pp) as c:
         r = c.post(f"{base}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
                    json={"contents": [{"role": "user", "parts": [{"text": secret}]}]},
                    headers={"x-goog-api-key": "test-key"})
@@ -97,7 +100,7 @@ def test_gateway_to_ip_and_localhost_upstreams(proxy_factory, upstream: FakeUpst
                              "--upstream", f"https://localhost:{upstream.port}"])
     for port, host in ((pp.port, "127.0.0.1"), (pp.port + 1, "localhost")):
         oai = openai.OpenAI(api_key="sk-test", base_url=f"http://127.0.0.1:{port}/v1",
-                            max_retries=0, http_client=_plain())
+                            max_retries=0, http_client=_plain(pp))
         r = oai.chat.completions.create(model="gpt-4o", messages=[
             {"role": "user", "content": f"ip {EMAIL} {GITHUB}"}])
         sent = upstream.last()
@@ -108,7 +111,7 @@ def test_gateway_to_ip_and_localhost_upstreams(proxy_factory, upstream: FakeUpst
 
 def test_gateway_with_path_prefix(proxy_factory, upstream: FakeUpstream) -> None:
     pp = proxy_factory(args=["--no-forward", "--upstream", f"{RELAY}/openai"])
-    with _plain() as c:
+    with _plain(pp) as c:
         r = c.post(f"http://127.0.0.1:{pp.port}/v1/chat/completions",
                    json={"model": "gpt-4o", "messages": [
                        {"role": "user", "content": f"prefix {EMAIL}"}]},
@@ -125,7 +128,7 @@ def test_gateway_with_path_prefix(proxy_factory, upstream: FakeUpstream) -> None
 def test_gateway_refuses_unparseable_bodies_in_the_guessed_format(
         proxy_factory, upstream: FakeUpstream, path: str, family: str) -> None:
     pp = proxy_factory(args=["--no-forward", "--upstream", RELAY])
-    with _plain() as c:
+    with _plain(pp) as c:
         r = c.post(f"http://127.0.0.1:{pp.port}{path}", content=b'{"messages": [',
                    headers={"content-type": "application/json"})
     assert r.status_code == 400
@@ -142,7 +145,7 @@ def test_gateway_refuses_unparseable_bodies_in_the_guessed_format(
 def test_gateway_detector_failure_refuses(proxy_factory, upstream: FakeUpstream) -> None:
     pp = proxy_factory(args=["--no-forward", "--upstream", RELAY, "--timeout", "2"],
                        env={"REDACTPROXY_FAULT": "raise"})
-    with _plain() as c:
+    with _plain(pp) as c:
         r = c.post(f"http://127.0.0.1:{pp.port}/v1/chat/completions",
                    json={"model": "m", "messages": [{"role": "user", "content": EMAIL}]})
     assert r.status_code == 500 and "redactproxy" in r.json()["error"]["message"]
