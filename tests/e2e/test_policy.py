@@ -11,7 +11,7 @@ import pytest
 from tests.e2e.values import EMAIL, GITHUB, assert_absent
 from tests.fakes.certs import TestCA
 from tests.fakes.upstream import FakeUpstream
-from tests.proxyproc import ProxyProcess
+from tests.proxyproc import ProxyProcess, free_port
 
 CHAT = "https://api.openai.com/v1/chat/completions"
 
@@ -76,8 +76,8 @@ def test_non_ai_host_is_tunneled_with_upstream_certificate(proxy: ProxyProcess,
 def test_gateway_mode(proxy_factory, upstream: FakeUpstream) -> None:
     import openai
 
-    pp = proxy_factory(args=["--upstream", "https://api.openai.com"])
-    gport = pp.port + 1
+    gport = free_port()  # not listen-port + 1: another process may hold that one
+    pp = proxy_factory(args=["--upstream", f"https://api.openai.com@{gport}"])
     client = openai.OpenAI(api_key="sk-test", base_url=f"http://127.0.0.1:{gport}/v1",
                            max_retries=0, http_client=httpx2.Client(trust_env=False),
                            default_headers={"x-redactproxy-token": pp.secret})

@@ -16,7 +16,7 @@ import pytest
 
 from tests.e2e.values import EMAIL, GITHUB, assert_absent
 from tests.fakes.upstream import FakeUpstream
-from tests.proxyproc import ProxyProcess
+from tests.proxyproc import ProxyProcess, free_port
 
 RELAY_HOST = "relay.example.test"
 RELAY = f"https://{RELAY_HOST}"
@@ -95,10 +95,11 @@ def test_gateway_to_unlisted_relay_redacts_and_restores_every_shape(
 def test_gateway_to_ip_and_localhost_upstreams(proxy_factory, upstream: FakeUpstream) -> None:
     import openai
 
+    second = free_port()  # not listen-port + 1: another process may hold that one
     pp = proxy_factory(args=["--no-forward",
                              "--upstream", f"https://127.0.0.1:{upstream.port}",
-                             "--upstream", f"https://localhost:{upstream.port}"])
-    for port, host in ((pp.port, "127.0.0.1"), (pp.port + 1, "localhost")):
+                             "--upstream", f"https://localhost:{upstream.port}@{second}"])
+    for port, host in ((pp.port, "127.0.0.1"), (second, "localhost")):
         oai = openai.OpenAI(api_key="sk-test", base_url=f"http://127.0.0.1:{port}/v1",
                             max_retries=0, http_client=_plain(pp))
         r = oai.chat.completions.create(model="gpt-4o", messages=[
