@@ -566,10 +566,13 @@ class RedactProxy:
             rec = state.record
             rec.model_served = state.meta.model
             rec.tokens_in, rec.tokens_out = state.meta.tokens_in, state.meta.tokens_out
+            model = rec.model_served or rec.model_requested
+            rec.alerts.extend(e.alert(model) for e in state.tools.events)
             self._emit("record_finished", rec)
 
         return WebSocketSession(kind, state.record, redact,
-                                EventRestorer(state.lookup, state.meta.update), finish)
+                                EventRestorer(state.lookup, state.meta.update, tools=state.tools),
+                                finish)
 
     async def _analyze(self, cfg: ProjectConfig, state: _FlowState, redaction: BodyRedaction,
                        texts: list[str]) -> dict[str, list[Any]]:

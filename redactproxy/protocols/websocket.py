@@ -17,6 +17,7 @@ from typing import Any
 from redactproxy.protocols.answers import StreamRewriter, restore_json
 from redactproxy.restore import Lookup
 from redactproxy.sse import SSEParser
+from redactproxy.toolguard import ToolGuard
 
 __all__ = ["API", "EventRestorer", "client_message", "websocket_kind"]
 
@@ -92,6 +93,7 @@ class EventRestorer:
         lookup: Placeholder to value for the connection's project.
         on_event: Called with each parsed event (model and usage reporting).
         json_text: The request asked for JSON output: restored values are JSON-escaped.
+        tools: Decides what tool-call arguments get (credentials by decision), as on SSE.
 
     ``feed`` returns the messages to send for one message: usually one, none while a
     placeholder split across deltas is held back, two when held-back text must go out in a
@@ -99,9 +101,10 @@ class EventRestorer:
     """
 
     def __init__(self, lookup: Lookup, on_event: Callable[[Any], None] | None = None, *,
-                 json_text: bool = False) -> None:
+                 json_text: bool = False, tools: ToolGuard | None = None) -> None:
         self._lookup = lookup
-        self._rewriter = StreamRewriter(API, lookup, on_event, json_text=json_text)
+        self._tools = tools
+        self._rewriter = StreamRewriter(API, lookup, on_event, json_text=json_text, tools=tools)
         self._whole = 0
 
     @property
@@ -112,7 +115,7 @@ class EventRestorer:
     def feed(self, text: str) -> list[str]:
         """Take one server text message; return the messages to send in its place, in order."""
         if "\r" in text:  # SSE framing would split it: restore it whole
-            new, n = _restore_whole(text, self._lookup)
+            new, n = _restore_whole(text, self._lookup, self._tools)
             self._whole += n
             return [new]
         framed = "".join(f"data: {line}\n" for line in text.split("\n")) + "\n"
@@ -124,9 +127,10 @@ class EventRestorer:
         return _messages(self._rewriter.finish())
 
 
-def _restore_whole(text: str, lookup: Lookup) -> tuple[str, int]:
+def _restore_whole(text: str, lookup: Lookup,
+                   tools: ToolGuard | None) -> tuple[str, int]:
     try:
-        return restore_json(text, lookup)
+        return restore_json(text, lookup, tools)
     except ValueError:
         return text, 0
 
