@@ -37,7 +37,9 @@ __all__ = ["TOKEN_HEADER", "OwnerOnly", "proxy_password"]
 #: Header gateway clients send the secret in (removed before forwarding).
 TOKEN_HEADER = "X-Redactproxy-Token"
 HOW = ('put the per-install secret in the proxy URL: eval "$(redactproxy env)" or '
-       "redactproxy run -- CMD (gateway clients: an X-Redactproxy-Token header)")
+       "redactproxy run -- CMD (gateway clients: an X-Redactproxy-Token header holding the "
+       "file proxy-secret in redactproxy's data directory: $REDACTPROXY_HOME, or "
+       "~/.local/share/redactproxy on Linux)")
 
 
 def proxy_password(header: str) -> str | None:
