@@ -166,10 +166,14 @@ def installed_proxy(installed: Path, tmp_path: Path, user_env: dict[str, str],
             proc.wait(5)
 
 
-def test_start_answers_a_redacted_request(installed_proxy: int, upstream: FakeUpstream) -> None:
+def test_start_answers_a_redacted_request(installed_proxy: int, upstream: FakeUpstream,
+                                         user_env: dict[str, str]) -> None:
+    # A gateway client shows the per-install secret that `start` created (mode 0600).
+    secret = (Path(user_env["REDACTPROXY_HOME"]) / "proxy-secret").read_text().strip()
     with httpx2.Client(trust_env=False, timeout=60) as c:
         r = c.post(f"http://127.0.0.1:{installed_proxy}/v1/chat/completions",
-                   headers={"authorization": "Bearer sk-test-fake"},
+                   headers={"authorization": "Bearer sk-test-fake",
+                            "x-redactproxy-token": secret},
                    json={"model": "gpt-4o", "messages": [
                        {"role": "user", "content": f"mail {EMAIL} now"}]})
     assert r.status_code == 200, r.text
