@@ -770,9 +770,19 @@ class RedactProxy:
         state: _FlowState | None = flow.metadata.get(META)
         if state is None:
             return
-        state.record.verdict = "upstream_error"
-        state.record.reason = str(flow.error) if flow.error else "connection failed"
-        self._emit("record_finished", state.record)
+        rec = state.record
+        if state.rewriter is not None:
+            # A stream cut short (the OpenAI SDK hangs up right after ``[DONE]``): keep what
+            # it measured and restored so far.
+            rec.restored = state.rewriter.restored
+            rec.model_served = state.meta.model
+            rec.tokens_in, rec.tokens_out = state.meta.tokens_in, state.meta.tokens_out
+            rec.total_ms = (time.time() - flow.request.timestamp_start) * 1000
+            if flow.response is not None:
+                rec.status = flow.response.status_code
+        rec.verdict = "upstream_error"
+        rec.reason = str(flow.error) if flow.error else "connection failed"
+        self._emit("record_finished", rec)
 
     def _emit(self, event: str, record: RequestRecord) -> None:
         for sink in self.sinks:
