@@ -28,15 +28,19 @@ SHAPES = {
 _FILLER = ("the", "message", "went", "to", "and", "then", "we", "called", "again")
 
 
-def request_body(shape: str) -> dict:
-    """A minimal streamed request of ``shape``."""
+def request_body(shape: str, prompt: str = "Summarise.") -> dict:
+    """A minimal streamed request of ``shape`` asking ``prompt``.
+
+    An answer restores only placeholders its request was given (``redactproxy.grants``), so
+    a request answered with placeholders must carry their values in ``prompt``.
+    """
     if shape == "openai-chat":
         return {"model": "gpt-4o", "stream": True,
-                "messages": [{"role": "user", "content": "Summarise."}]}
+                "messages": [{"role": "user", "content": prompt}]}
     if shape == "openai-responses":
-        return {"model": "gpt-4o", "stream": True, "input": "Summarise."}
+        return {"model": "gpt-4o", "stream": True, "input": prompt}
     return {"model": "claude-sonnet-4-5", "max_tokens": 4096, "stream": True,
-            "messages": [{"role": "user", "content": "Summarise."}]}
+            "messages": [{"role": "user", "content": prompt}]}
 
 
 def reply_text(placeholders: list[str], chars: int, every: int, seed: int = 78) -> str:

@@ -262,7 +262,9 @@ class Bench:
         phs["direct"] = phs[BASE] = phs["patterns"]
         out: dict[str, Any] = {}
         for shape, (url, _api) in SHAPES.items():
-            body = json.dumps(request_body(shape)).encode()
+            # The request holds the values: an answer restores only the placeholders the
+            # proxy wrote into the request it answers (others stay, as relay-steered).
+            body = json.dumps(request_body(shape, f"Summarise: {self._text()}")).encode()
             for every, label in ((7, "placeholders"), (0, "plain")):
                 replies = {name: quote(reply_text(p, 6000, every)) for name, p in phs.items()}
                 ttfb: dict[str, list[float]] = {r: [] for r in ROUTES}
