@@ -47,6 +47,7 @@ from redactproxy.masking import context_snippet, mask_value, value_hash
 from redactproxy.projects import ProjectSet
 from redactproxy.protocols.answers import (
     StreamRewriter,
+    answer_complete,
     asks_for_json,
     body_answer_texts,
     restore_json,
@@ -669,10 +670,8 @@ class RedactProxy:
             return  # a WebSocket: reported when it ends (WebSocketRedactor)
         if state.rewriter is not None:
             rec.restored = state.rewriter.restored
-            if resp.status_code < 400 and not state.json_text and self._ner_on(state):
-                upstream = bytes(state.upstream)
-                self._later(lambda: self._remember(state, stream_answer_texts(
-                    state.api.name, upstream)))
+            if resp.status_code < 400:
+                self._remember_stream(state)
         else:
             self._restore_body(flow, state)
             if rec.ttfb_ms is None and resp.timestamp_start:
@@ -686,6 +685,13 @@ class RedactProxy:
             rec.verdict = "upstream_error"
         self._safeguards(flow, state)
         self._emit("record_finished", rec)
+
+    def _remember_stream(self, state: _FlowState) -> None:
+        """Keep the hashes of a whole streamed answer (after this hook: the client first)."""
+        if not state.json_text and self._ner_on(state):
+            upstream = bytes(state.upstream)
+            self._later(lambda: self._remember(state, stream_answer_texts(
+                state.api.name, upstream)))
 
     def _link_answer(self, state: _FlowState) -> None:
         """A server-side answer (Responses ``id``) can be continued: link its grant. Report
@@ -780,8 +786,18 @@ class RedactProxy:
             rec.total_ms = (time.time() - flow.request.timestamp_start) * 1000
             if flow.response is not None:
                 rec.status = flow.response.status_code
-        rec.verdict = "upstream_error"
-        rec.reason = str(flow.error) if flow.error else "connection failed"
+        reason = str(flow.error) if flow.error else "connection failed"
+        if not _client_gone(reason):
+            rec.verdict = "upstream_error"
+        elif state.rewriter is not None and rec.status is not None and rec.status < 400 \
+                and answer_complete(state.api.name, bytes(state.upstream[-4096:])):
+            rec.verdict = "passed"  # the whole answer reached the client before it hung up
+            self._remember_stream(state)
+            self._link_answer(state)
+            self._safeguards(flow, state)
+        else:
+            rec.verdict = "cancelled"
+        rec.reason = reason
         self._emit("record_finished", rec)
 
     def _emit(self, event: str, record: RequestRecord) -> None:
@@ -798,6 +814,11 @@ class RedactProxy:
             else:
                 if event == "record_finished" and isinstance(sink, _Evidence):
                     self.store_error = None
+
+
+def _client_gone(reason: str) -> bool:
+    """True if mitmproxy's flow error says the client hung up (HTTP/1 or HTTP/2)."""
+    return reason.startswith(("Client disconnected", "stream reset by client"))
 
 
 @runtime_checkable

@@ -13,7 +13,7 @@ from typing import Literal, Protocol
 
 __all__ = ["FindingRecord", "RecordSink", "RequestRecord", "Verdict"]
 
-Verdict = Literal["pending", "passed", "blocked", "refused", "upstream_error"]
+Verdict = Literal["pending", "passed", "blocked", "refused", "upstream_error", "cancelled"]
 
 
 @dataclass(slots=True)

@@ -40,6 +40,7 @@ _VERDICT_STYLE = {
     "blocked": ("blocked", "bold red"),
     "refused": ("refused", "yellow"),
     "upstream_error": ("upstream error", "red"),
+    "cancelled": ("cancelled", "dim yellow"),
     "pending": ("…", "dim"),
 }
 _DETECTOR_STYLE = {"ready": "green", "loading": "yellow", "failed": "bold red"}

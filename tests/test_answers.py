@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from redactproxy.protocols.answers import StreamRewriter, restore_json
+from redactproxy.protocols.answers import StreamRewriter, answer_complete, restore_json
 from redactproxy.restore import json_escape, restore_text
 from redactproxy.sse import SSEEvent, SSEParser
 
@@ -598,3 +598,27 @@ def test_structured_output_stream_restores_json_escaped_values() -> None:
                   for line in out.decode().splitlines()
                   if line.startswith("data: {"))
     assert json.loads(got) == {"name": value}
+
+
+@pytest.mark.parametrize(("api", "tail", "complete"), [
+    ("openai-chat", b'data: {"choices":[]}\n\ndata: [DONE]\n\n', True),
+    ("openai-chat", b'data: {"choices":[{"delta":{"content":"[DONE]"}}]}\n\n', False),
+    ("openai-chat", b'data: [DONE]\n\ndata: {"choices":[]}\n\n', False),
+    ("anthropic-messages", b'event: message_stop\ndata: {"type":"message_stop"}\n\n', True),
+    ("anthropic-messages", b'event: content_block_stop\ndata: {"type":"x"}\n\n', False),
+    ("openai-responses", b'event: response.completed\r\ndata: {"type":"response.completed"}'
+                         b'\r\n\r\n', True),
+    ("openai-responses", b'data: {"type":"response.output_text.delta"}\n\n', False),
+    ("gemini", b'data: {"candidates":[{"finishReason":"STOP"}]}\r\n\r\n', True),
+    ("gemini", b'data: {"candidates":[{"content":{}}]}\r\n\r\n', False),
+    ("unknown-api", b"data: [DONE]\n\n", False),
+    ("openai-chat", b"", False),
+])
+def test_answer_complete_reads_the_last_event(api: str, tail: bytes, complete: bool) -> None:
+    assert answer_complete(api, tail) is complete
+
+
+def test_answer_complete_ignores_a_closing_marker_quoted_in_text() -> None:
+    text = json.dumps({"type": "content_block_delta", "delta": {
+        "type": "text_delta", "text": '{"type": "message_stop"}'}})
+    assert not answer_complete("anthropic-messages", f"data: {text}\n\n".encode())

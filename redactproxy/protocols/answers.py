@@ -22,8 +22,8 @@ from redactproxy.restore import Lookup, StreamRestorer, json_escape, restore_tex
 from redactproxy.sse import SSEEvent, SSEParser
 from redactproxy.toolguard import ToolGuard
 
-__all__ = ["StreamRewriter", "asks_for_json", "body_answer_texts", "restore_json",
-           "stream_answer_texts"]
+__all__ = ["StreamRewriter", "answer_complete", "asks_for_json", "body_answer_texts",
+           "restore_json", "stream_answer_texts"]
 
 Channel = tuple[Any, ...]
 _ALL: Channel = ()
@@ -500,6 +500,34 @@ def _escaped_lt(data: str) -> bool:
 
 def _ends(end: Channel, channel: Channel) -> bool:
     return channel[: len(end)] == end
+
+
+# The event that closes a whole answer, per API (a JSON key, not text that merely quotes
+# one: inside a JSON string a quote is escaped). Gemini has no closing event: its last chunk
+# carries ``finishReason``.
+_FINISH: dict[str, re.Pattern[bytes]] = {
+    "openai-chat": re.compile(rb"^data: ?\[DONE\]\s*$", re.M),
+    "anthropic-messages": re.compile(rb'(?<!\\)"type"\s*:\s*"message_stop"'),
+    "openai-responses": re.compile(
+        rb'(?<!\\)"type"\s*:\s*"response\.(?:completed|incomplete)"'),
+    "gemini": re.compile(rb'(?<!\\)"finishReason"\s*:'),
+    "gemini-code-assist": re.compile(rb'(?<!\\)"finishReason"\s*:'),
+}
+
+
+def answer_complete(api: str, tail: bytes) -> bool:
+    """True if a streamed answer whose last bytes are ``tail`` ended with its API's own
+    end-of-answer event (a client that hangs up after it got the whole answer).
+
+    Args:
+        api: ``Api.name`` of the request.
+        tail: The last bytes of the decoded stream (a few KB, ending at an event boundary).
+    """
+    finish = _FINISH.get(api)
+    if finish is None:
+        return False
+    events = [ev for ev in re.split(rb"\r?\n\r?\n", tail) if ev.strip()]
+    return bool(events) and finish.search(events[-1]) is not None
 
 
 def stream_answer_texts(api: str, raw: bytes) -> list[str]:

@@ -129,3 +129,42 @@ def test_upstream_gzip_stream_and_json(proxy: ProxyProcess, upstream: FakeUpstre
                                        extra_headers={"x-fake-gzip": "1"})
     assert "".join(c.choices[0].delta.content or "" for c in s if c.choices) == f"Echo: zip {EMAIL}"
     assert_absent(upstream.last().body, ALL)
+
+
+def _read_then_hang_up(proxy: ProxyProcess, headers: dict[str, str], stop_after: str) -> str:
+    """Stream a chat answer, read lines until one starts with ``stop_after``, hang up;
+    return the proxy's record line of that request."""
+    seen = len(proxy.lines)
+    body = {"model": "gpt-4o", "stream": True,
+            "messages": [{"role": "user", "content": f"Write to {EMAIL} " + "word " * 20}]}
+    with proxy.client() as c, c.stream(
+            "POST", "https://api.openai.com/v1/chat/completions", json=body,
+            headers={"authorization": "Bearer sk-test-fake", **headers}) as r:
+        assert r.status_code == 200
+        for line in r.iter_lines():
+            if line.startswith(stop_after):
+                break
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        done = [ln for ln in proxy.lines[seen:] if "verdict=" in ln]
+        if done:
+            return done[0]
+        time.sleep(0.05)
+    raise AssertionError("no record line for the request")
+
+
+def test_client_hanging_up_after_the_whole_answer_is_a_passed_request(
+        proxy: ProxyProcess, upstream: FakeUpstream) -> None:
+    """The OpenAI SDK closes the connection right after ``[DONE]``; the answer was whole."""
+    line = _read_then_hang_up(proxy, {"x-fake-hold-end": "1", "x-fake-event-delay": "0"},
+                              "data: [DONE]")
+    upstream.release.set()
+    assert "verdict=passed" in line and "restored=1" in line, line
+
+
+def test_client_hanging_up_mid_answer_is_cancelled_not_an_upstream_error(
+        proxy: ProxyProcess, upstream: FakeUpstream) -> None:
+    line = _read_then_hang_up(proxy, {"x-fake-hold-last": "1", "x-fake-event-delay": "0"},
+                              "data:")
+    upstream.release.set()
+    assert "verdict=cancelled" in line, line

@@ -331,6 +331,9 @@ class _Handler(BaseHTTPRequestHandler):
             tail = compressor.compress(tail) + compressor.flush()
         if tail:
             self._chunk(tail)
+        if knobs.hold_end:  # every event sent, the body not yet ended (a slow close)
+            self.wfile.flush()
+            self.server.owner.release.wait(timeout=120)
         self.wfile.write(b"0\r\n\r\n")
 
     def _chunk(self, data: bytes) -> None:
@@ -371,7 +374,8 @@ class FakeUpstream:
         self.errors: list[str] = []
         self.good_signatures = 0
         self.bad_signatures = 0
-        #: Streams asked with ``x-fake-hold-last: 1`` send their last frame only once set.
+        #: Streams asked with ``x-fake-hold-last: 1`` send their last frame only once set;
+        #: with ``x-fake-hold-end: 1``, they end the body only once set.
         self.release = threading.Event()
         self.reset()
 

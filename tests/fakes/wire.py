@@ -134,6 +134,7 @@ class Knobs:
     thinking: bool = False
     reject_bad_signatures: bool = True
     hold_last: bool = False
+    hold_end: bool = False
 
     def apply_headers(self, headers: Mapping[str, str]) -> Knobs:
         """Return a copy with the request's ``x-fake-*`` headers applied."""
@@ -160,6 +161,7 @@ class Knobs:
         if headers.get("x-fake-thinking") == "1":
             k.thinking = True
         k.hold_last = headers.get("x-fake-hold-last") == "1"
+        k.hold_end = headers.get("x-fake-hold-end") == "1"
         return k
 
     def usage(self, body_len: int, reply: str) -> tuple[int, int]:
