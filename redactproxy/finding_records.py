@@ -1,0 +1,70 @@
+"""Describe applied findings for the record (masked value, context, keyed hash), memoised.
+
+A conversation is resent whole every turn, so most of a turn's findings sit in history text
+the proxy already described last turn. Building a record's context (``masking``) scans the
+lines around the value; done again for every finding of the history, it grew with the
+conversation. The records of one text depend only on that text, its applied findings and
+where it sits in the body, so they are kept by that key (a digest of the text, never the
+text) and copied out: a resent history costs a lookup per text.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from redactproxy.masking import context_snippet, mask_value, value_hash
+from redactproxy.records import FindingRecord
+from redactproxy.redact import Applied
+
+__all__ = ["FindingRecords"]
+
+
+class FindingRecords:
+    """Build ``FindingRecord``s for the findings applied to a body, one text at a time.
+
+    Args:
+        hash_key: Key of the values' keyed hashes (``masking.value_hash``).
+        max_entries: Texts remembered; the least recently used are forgotten first.
+    """
+
+    def __init__(self, hash_key: bytes, max_entries: int = 4096) -> None:
+        self.hash_key = hash_key
+        self._max = max_entries
+        self._memo: OrderedDict[tuple[object, ...], list[FindingRecord]] = OrderedDict()
+
+    def records(self, applied: Sequence[Applied]) -> list[FindingRecord]:
+        """Records for ``applied``, in its order (findings of one text are contiguous)."""
+        out: list[FindingRecord] = []
+        i = 0
+        while i < len(applied):
+            j = i + 1
+            while j < len(applied) and applied[j].text is applied[i].text:
+                j += 1
+            out += self._for_text(applied[i:j])
+            i = j
+        return out
+
+    def _for_text(self, group: Sequence[Applied]) -> list[FindingRecord]:
+        text = group[0].text
+        key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(),
+               *((a.finding, a.replacement, a.field) for a in group))
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = [self._build(a, group) for a in group]
+            while len(self._memo) > self._max:
+                self._memo.popitem(last=False)
+        else:
+            self._memo.move_to_end(key)
+        return [copy.copy(r) for r in hit]
+
+    def _build(self, a: Applied, group: Sequence[Applied]) -> FindingRecord:
+        f = a.finding
+        others = [b.finding for b in group if b is not a]
+        return FindingRecord(
+            entity=f.entity, rule=f.rule, action=f.action, placeholder=a.replacement,
+            masked=mask_value(a.value, f.entity),
+            context=context_snippet(a.text, f.start, f.end, entity=f.entity, others=others),
+            value_hash=value_hash(self.hash_key, a.value), field=a.field)
