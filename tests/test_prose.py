@@ -91,3 +91,11 @@ def test_name_lines_judges_sentence_starts_on_the_original_text() -> None:
     text = "run foo.bar_baz then ask Grace about it"
     view = prose_view(text)
     assert "Grace" in name_lines(view, text)
+
+
+def test_identifiers_are_the_words_used_as_code() -> None:
+    from redactproxy.detect.prose import identifiers
+
+    text = "Popen(x) and obj.Mercer then Lisbon = 3; Hawk[0] but Paris alone, Tokyo == y"
+    assert identifiers(text) >= {"Popen", "obj", "Mercer", "Lisbon", "Hawk", "Tokyo"}
+    assert "Paris" not in identifiers(text)

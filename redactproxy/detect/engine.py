@@ -23,7 +23,7 @@ from redactproxy.detect.codedata import CodeDataNames
 from redactproxy.detect.names import plausible_person, plausible_place
 from redactproxy.detect.nlp import DEFAULT_MODEL, NER_ENTITIES, NlpDetector
 from redactproxy.detect.patterns import PatternDetector, resolve_overlaps
-from redactproxy.detect.prose import name_lines, plausible_entity, prose_view
+from redactproxy.detect.prose import identifiers, name_lines, plausible_entity, prose_view
 from redactproxy.detect.rules import Rule, load_builtin_packs, parse_rule
 
 __all__ = ["DEFAULT_PACKS", "DetectorSpec", "Engine"]
@@ -141,8 +141,10 @@ class Engine:
             view, raw = ner if ner is not None else (name_lines(prose_view(text), text), None)
             if view.strip():
                 raw = self.nlp.analyze(view) if raw is None else raw
-                guesses = [g for g in _trimmed(view, raw)
-                           if plausible_entity(text, g.start, g.end, g.entity)
+                trimmed = _trimmed(view, raw)
+                idents = identifiers(text) if trimmed else frozenset()
+                guesses = [g for g in trimmed
+                           if plausible_entity(text, g.start, g.end, g.entity, idents)
                            and _earned(text, g)]
                 found += _below(resolve_overlaps(found), guesses)
         return resolve_overlaps(self._policy(text, found))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["is_code_line", "name_lines", "plausible_entity", "prose_view"]
+__all__ = ["identifiers", "is_code_line", "name_lines", "plausible_entity", "prose_view"]
 
 _CODE_START = re.compile(
     r"^\s*(?:def |class |import |from \S+ import|return\b|if .*:$|elif |else:|for .*:$|"
@@ -53,10 +53,6 @@ def is_code_line(line: str) -> bool:
     return s.endswith((";", "{", "(", ",", ":")) and " " not in s.rstrip(";{(,:")
 
 
-def _blank(s: str) -> str:
-    return re.sub(r"[^\n]", " ", s)
-
-
 def prose_view(text: str) -> str:
     """Return ``text`` with code blanked out (same length, same newlines)."""
     out: list[str] = []
@@ -69,7 +65,8 @@ def prose_view(text: str) -> str:
                 body = " " * m.start(1) + m.group(1)
             else:
                 body = " " * len(body)
-        body = _CODE_TOKEN.sub(lambda m: _blank(m.group(0)), body)
+        # ``body`` holds no newline (``splitlines``), so a blanked token is only spaces
+        body = _CODE_TOKEN.sub(lambda m: " " * (m.end() - m.start()), body)
         out.append(body + ending)
     return "".join(out)
 
@@ -83,7 +80,19 @@ _NOT_ENTITIES = frozenset({
 _SENTENCE_START = re.compile(r"(?:[.!?:;]\s+|\n[ \t]*|[#*>/-]\s+|\"\"\"|\'\'\'|\(|`|\"|\\n)$")
 
 
-def plausible_entity(text: str, start: int, end: int, entity: str) -> bool:
+# A whole word used as an identifier: called, indexed, an attribute holder or attribute,
+# assigned. One pass per text (``identifiers``) instead of one per NER guess.
+_IDENTIFIER = re.compile(r"(?<!\w)(\w+)(?=\(|\.\w|\[|\s*=)|\.(\w+)\b")
+_WORD = re.compile(r"\w+")
+
+
+def identifiers(text: str) -> frozenset[str]:
+    """The whole words of ``text`` it uses as identifiers (``plausible_entity``'s test)."""
+    return frozenset(w for groups in _IDENTIFIER.findall(text) for w in groups if w)
+
+
+def plausible_entity(text: str, start: int, end: int, entity: str,
+                     idents: frozenset[str] | None = None) -> bool:
     """True if an NER guess ``text[start:end]`` of type ``entity`` may be a real name or place.
 
     Args:
@@ -91,6 +100,7 @@ def plausible_entity(text: str, start: int, end: int, entity: str) -> bool:
         start: Start offset of the guess.
         end: End offset of the guess.
         entity: Its type; only PERSON, LOCATION and NRP are judged, others pass.
+        idents: ``identifiers(text)``, when judging several guesses in one text.
     """
     if entity not in ("PERSON", "LOCATION", "NRP"):
         return True
@@ -104,7 +114,10 @@ def plausible_entity(text: str, start: int, end: int, entity: str) -> bool:
         before = text[max(0, start - 40):start]
         if _SENTENCE_START.search(before) or (start <= 40 and not before.strip()):
             return False
-        if re.search(r"(?<![\w])" + re.escape(value) + r"(?:\(|\.\w|\[)|\.\b" + re.escape(value)
+        if _WORD.fullmatch(value):
+            if value in (idents if idents is not None else identifiers(text)):
+                return False  # used as an identifier somewhere in this text
+        elif re.search(r"(?<![\w])" + re.escape(value) + r"(?:\(|\.\w|\[)|\.\b" + re.escape(value)
                      + r"\b|\b" + re.escape(value) + r"\s*=", text):
             return False  # used as an identifier somewhere in this text
     return True
