@@ -173,7 +173,8 @@ def chinese_section(full: Engine, cold: Engine, quick: bool) -> list[tuple[str, 
         rows.append((f"Chinese addresses recall{label} / whole", f"{r:.3f} / {whole:.3f}",
                      ">= 0.95", r >= 0.95))
     for label, seed, held in (("", 51, False), (" (held-out seed)", 52, False),
-                              (" (names from unread locales)", 53, True)):
+                              (" (names from unread locales)", 53, True),
+                              (" (2nd held-out locale set)", 54, "fresh")):
         r, whole, miss = exact_recall(code_data_corpus(seed, n, held_out=held), full, "PERSON")
         rows.append((f"code/data names recall{label} / whole", f"{r:.3f} / {whole:.3f}",
                      ">= 0.95", r >= 0.95))

@@ -27,6 +27,10 @@ def _found(text: str) -> list[str]:
     ('first_name = "Teymur"\nlast_name = "Smith"\n', ["Teymur", "Smith"]),
     ('{"姓名": "王建华", "联系人": "欧阳娜娜"}', ["王建华", "欧阳娜娜"]),
     ("姓名: 陈刚\n部门: 研发\n", ["陈刚"]),
+    # Names in no list: found by their shape under keys that hold names.
+    ('{"id": 12, "author": "Atheel Chenaux", "plan": "pro"}', ["Atheel Chenaux"]),
+    ("- id: 4\n  name: Ləman MacKay\n", ["Ləman MacKay"]),
+    ("INSERT INTO t (id, contact_name) VALUES (1, 'Tegan Forget');", ["Tegan Forget"]),
 ])
 def test_names_under_name_like_keys(text: str, names: list[str]) -> None:
     assert _found(text) == names
@@ -48,13 +52,19 @@ def test_names_under_name_like_keys(text: str, names: list[str]) -> None:
     'host_name = "Jordan Lee"',  # a machine, by its key
     "logger = logging.getLogger(name=__name__)",
     '{"name": "{{ user.name }}"}',
+    '{"name": "Jetpack Compose", "type": "tool"}',  # an English word: a thing
+    '{"name": "Bash", "description": "Run a shell command"}',
+    'owner = "Platform Team"',
+    'author = "Zorblax Labs"',
+    'user = User(name="John Doe")',  # the stand-in every manual uses
 ])
 def test_identifiers_and_placeholders_stay(text: str) -> None:
     assert _found(text) == []
 
 
 @pytest.mark.parametrize(("key", "kind"), [
-    ("name", "full"), ("full_name", "full"), ("customerName", "full"), ("Author", "full"),
+    ("name", "name"), ("display_name", "name"), ("full_name", "full"),
+    ("customerName", "full"), ("Author", "full"),
     ("first_name", "given"), ("givenName", "given"), ("last_name", "family"),
     ("surname", "family"), ("姓名", "full"), ("file_name", None), ("hostname", None),
     ("username", None), ("id", None),

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from redactproxy.detect.names import full_name, plausible_person
+from redactproxy.detect.names import full_name, name_shaped, plausible_person
 
 
 @pytest.mark.parametrize(("text", "guess", "ok"), [
     ("Please ask Maria Gonzalez to review.", "Maria Gonzalez", True),
-    ("The report from John Smith is late.", "John Smith", True),
+    ("The report from Peter Novak is late.", "Peter Novak", True),
+    # A tool's example search: the stand-in every manual uses, not someone's name.
+    ('{"ref_id": "turn0", "pattern": "John Smith"}', "John Smith", False),
+    ("Jane Doe's account", "Jane Doe's", False),
     ("Mr. Okafor called about the invoice.", "Okafor", True),
     ("Thanks Jordan, merged.", "Jordan", True),
     ("Maria said the build is red.", "Maria", True),
@@ -41,6 +44,8 @@ def test_unknown_names_with_person_context() -> None:
     ("You are an expert on the AI coding tool called Aider.", "Aider", False),
     ("She moved to Leeds last year.", "Leeds", True),
     ("Shipping to Germany takes a week.", "Germany", True),
+    ("What is the capital of France?", "France", False),  # a country alone: nobody's place
+    ("My parents live in France.", "France", True),
     ("The office is in San Francisco.", "San Francisco", True),
     ("3) Optimize image loading in Gallery component, 4) Fix loops", "Gallery", False),
 ])
@@ -49,3 +54,21 @@ def test_plausible_place(text: str, guess: str, ok: bool) -> None:
 
     start = text.index(guess)
     assert plausible_place(text, start, start + len(guess)) is ok
+
+
+@pytest.mark.parametrize(("value", "strict", "ok"), [
+    ("Atheel Chenaux", True, True),        # in no name list, no English word
+    ("Ləman MacKay", True, True),
+    ("ლევან ტყებუჩავა", True, True),       # Georgian is written without capitals
+    ("Tegan Forget", False, True),         # one English word: fine under a person key
+    ("Tegan Forget", True, False),         # but not under a generic ``name`` key
+    ("Data Platform", False, False),       # all English
+    ("Nightly Backup", True, False),
+    ("Zorblax Corp", False, False),        # an organisation
+    ("Lorem Ipsum", False, False),
+    ("ACME Qwerty", False, False),         # all capitals
+    ("Chenaux", False, False),             # one word is no full name
+    ("Atheel Chenaux2", False, False),
+])
+def test_name_shaped(value: str, strict: bool, ok: bool) -> None:
+    assert name_shaped(value, strict) is ok

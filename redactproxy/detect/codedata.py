@@ -14,7 +14,10 @@ names out unseen. This module finds the *values* held under name-like keys (``na
 
 Each value is then checked as a person's name on its own (``names.full_name`` for Latin
 script, ``chinese`` for Chinese; single given names or surnames only under keys that say so:
-``first_name``, ``last_name``, ``surname`` ...). Identifiers and placeholders
+``first_name``, ``last_name``, ``surname`` ...). A name no list knows passes by its shape
+(``names.name_shaped``): under a key that says person (``author``, ``customer_name``) any
+capitalised words that are not all English; under a bare ``name`` or ``display_name``, which
+name things as often as people, only words none of which is English. Identifiers and placeholders
 (``name="test"``, ``name=user_name``, ``name="<PERSON_1>"``, ``{{ user.name }}``) fail
 that check and stay untouched.
 """
@@ -28,7 +31,13 @@ from dataclasses import dataclass
 
 from redactproxy.detect.base import Finding
 from redactproxy.detect.chinese import COMPOUND_SURNAMES, NOT_NAMES, SURNAMES, has_cjk
-from redactproxy.detect.names import full_name, lexicon
+from redactproxy.detect.names import (
+    full_name,
+    initial_capital,
+    is_stand_in,
+    lexicon,
+    name_shaped,
+)
 from redactproxy.detect.patterns import KeywordScanner
 
 __all__ = ["CodeDataNames", "Slot", "name_slots"]
@@ -74,11 +83,17 @@ class Slot:
 
     start: int
     end: int
-    kind: str  # "full", "given", "family"
+    kind: str  # "full" (a person's name), "name" (a generic name), "given", "family"
+
+
+# ``<word>_name`` keys that say the name is a person's (else ``name`` is generic).
+_PERSON_PREFIXES = _NAME_PARTS | {"full", "real", "legal", "person", "user", "account",
+                                  "nick", "given", "family", "middle", "maiden", "birth"}
 
 
 def _key_kind(key: str) -> str | None:
-    """``full`` / ``given`` / ``family`` if ``key`` names a person's name, else None."""
+    """``full`` / ``name`` / ``given`` / ``family`` if ``key`` may hold a person's name
+    (``name`` for a generic ``name`` or ``display_name`` key), else None."""
     if key in _CJK_KEYS:
         return "full"
     parts = [p.lower() for p in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", key)]
@@ -95,6 +110,9 @@ def _key_kind(key: str) -> str | None:
         return None
     if any(p in _THING_PREFIXES for p in parts[:-1]) and parts[-1] == "name":
         return None
+    if parts[-1] == "name" and (len(parts) == 1 or parts[-2] not in _PERSON_PREFIXES) \
+            and joined != "fullname":
+        return "name"
     return "full"
 
 
@@ -217,33 +235,39 @@ _NOT_A_NAME = frozenset({"test", "demo", "example", "sample", "admin", "user", "
 
 
 def _name_word(w: str) -> bool:
-    return w[:1].isupper() and w.replace("'", "").replace("-", "").isalpha() and \
+    return initial_capital(w) and w.replace("'", "").replace("-", "").isalpha() and \
         not w.isupper() and w.lower() not in _NOT_A_NAME
 
 
 def is_person_value(value: str, kind: str) -> bool:
     """True if ``value``, stored under a key of ``kind``, reads as a person's name.
 
-    Under a full-name key: two to five capitalised words, one of them a known given name or
-    surname (``Crystal Ecker``; not ``Nightly Backup``). Under a given- or family-name key: one
-    capitalised word (``Teymur``), unless it is a stand-in such as ``Test`` or ``Admin``.
-    Identifiers, placeholders, lower-case words and anything with digits are never names.
+    Under a full-name or generic name key: two to five capitalised words, one of them a
+    known given name or surname (``Crystal Ecker``; not ``Nightly Backup``), or a name no
+    list knows by its shape (``names.name_shaped``, stricter under a generic ``name`` key).
+    Under a given- or family-name key: one capitalised word (``Teymur``), unless it is a
+    stand-in such as ``Test`` or ``Admin``. Identifiers, placeholders, lower-case words and
+    anything with digits are never names.
     """
     v = value.strip()
     if not v or len(v) > 60 or any(c in v for c in "<>{}$%@/\\=_()[]|#:;") or \
             any(c.isdigit() for c in v):
         return False
+    if is_stand_in(v):
+        return False
     if has_cjk(v):
         return _chinese_name(v)
     words = v.split()
-    if kind != "full":
+    if kind in ("given", "family"):
         return len(words) == 1 and _name_word(words[0])
     if full_name(v):
         return True
     core = [w for w in words if w.lower() not in ("de", "da", "del", "van", "von", "la", "le")]
     lex = lexicon()
-    return 2 <= len(core) <= 4 and all(_name_word(w) for w in core) and \
-        any(lex.is_name_word(w) for w in core)
+    if 2 <= len(core) <= 4 and all(_name_word(w) for w in core) and \
+            any(lex.is_name_word(w) for w in core):
+        return True
+    return name_shaped(v, strict=kind == "name")
 
 
 class CodeDataNames:
