@@ -64,13 +64,13 @@ _THING_PREFIXES = frozenset({"file", "host", "class", "func", "function",
                              "role", "sheet", "tab", "page",
                              "site", "brand", "city", "country", "region", "zone", "env"})
 
-_KEY = r"[A-Za-z_][A-Za-z0-9_-]{0,40}|" + "|".join(sorted(_CJK_KEYS, key=len, reverse=True))
-# key = "v" | key: 'v' | "key": "v" | key => "v"  (the value: group "v", quote: group "q")
-_PAIR = re.compile(
-    r"(?:(?<![\w.])|(?<=\.))[\"']?(?P<k>" + _KEY + r")[\"']?\s*(?:=>|:=|=|:)\s*"
-    r"(?P<q>[\"'`])(?P<v>[^\"'`\n\\]{1,80})(?P=q)")
-_YAML = re.compile(r"^[ \t]*(?:-[ \t]+)?(?P<k>" + _KEY + r")[ \t]*:[ \t]+"
-                   r"(?P<v>[^\s\"'#{\[&*!|>][^\n#]{0,79}?)[ \t]*(?:#.*)?$", re.MULTILINE)
+# After a key: separator (``=`` ``:`` ``=>`` ``:=``, the key perhaps quoted), then a quoted
+# value (group "v"), or for YAML a plain value to the end of the line.
+_SEP = re.compile(r"[\"']?\s*(?:=>|:=|=|:)\s*")
+_QUOTED = re.compile(r"(?P<q>[\"'`])(?P<v>[^\"'`\n\\]{1,80})(?P=q)")
+_YAML_SEP = re.compile(r"[ \t]*:[ \t]+")
+_YAML_LEAD = re.compile(r"[ \t]*(?:-[ \t]+)?")
+_YAML_VALUE = re.compile(r"(?P<v>[^\s\"'#{\[&*!|>][^\n#]{0,79}?)[ \t]*(?:#[^\n]*)?(?=\n|\Z)")
 _INSERT = re.compile(r"insert\s+into\s+[\w.\"`\[\]]+\s*\((?P<cols>[^)]{1,2000})\)\s*values\s*",
                      re.IGNORECASE)
 _SQL_ROW = re.compile(r"\((?P<row>(?:'(?:[^']|'')*'|[^()'])*)\)\s*,?\s*")
@@ -121,41 +121,76 @@ def _key_kind(key: str) -> str | None:
 _HINTS = KeywordScanner(w.lower() for w in (*_NAME_PARTS, *_CJK_KEYS, "insert"))
 
 
-def _hinted_lines(found: dict[str, list[int]], text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of each line holding a name-like key word."""
-    hits = sorted({p for w, ps in found.items() if w != "insert" for p in ps})
-    out: list[tuple[int, int]] = []
-    for p in hits:
-        if out and p < out[-1][1]:
-            continue
-        start = text.rfind("\n", 0, p) + 1
-        end = text.find("\n", p)
-        out.append((start, len(text) if end < 0 else end))
-    return out
+_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def _key_at(text: str, start: int, end: int) -> tuple[int, int, str] | None:
+    """The key whose last word is ``text[start:end]`` (``__author__``: trailing underscores
+    too), as (start, end, key), or None if the word is inside a longer identifier
+    (``names``, ``namespace``)."""
+    while end < len(text) and text[end] == "_":
+        end += 1
+    if end < len(text) and (text[end].isalnum() or text[end] in "_-"):
+        return None
+    k = start
+    if text[start].isascii():
+        while k > 0 and start - k < 40 and text[k - 1] in _KEY_CHARS:
+            k -= 1
+        while k < start and not (text[k].isalpha() or text[k] == "_"):
+            k += 1  # a key starts with a letter or ``_`` (``--name`` is the key ``name``)
+    if k and (text[k - 1].isalnum() or text[k - 1] == "_"):
+        return None  # glued to a word: ``客户姓名`` inside a sentence, ``éname``
+    return k, end, text[k:end]
 
 
 def name_slots(text: str) -> Iterator[Slot]:
     """Yield the values stored under name-like keys in ``text`` (code, JSON, YAML, CSV, SQL).
 
-    Only lines holding a name-like key word are parsed (a C-speed search finds them), so
-    code without such keys costs one pass of one regex.
+    A C-speed keyword search finds the name-like words; only where one ends a key followed
+    by a separator (``=``, ``:``, ``=>``) is a value read, so code without such keys costs
+    one pass of the keyword automaton and a few checks per word found.
     """
     found = _HINTS.positions(text)
     if not found:
         return
-    lines = _hinted_lines(found, text)
-    for start, end in lines:
-        for m in _PAIR.finditer(text, start, end):
-            kind = _key_kind(m.group("k"))
-            if kind:
-                yield Slot(m.start("v"), m.end("v"), kind)
-        for m in _YAML.finditer(text, start, end):
-            kind = _key_kind(m.group("k"))
-            if kind:
-                yield Slot(m.start("v"), m.end("v"), kind)
-    if lines:
+    headers: set[int] = set()
+    kinds: dict[str, str | None] = {}
+    for word, starts in found.items():
+        if word == "insert":
+            continue
+        for p in starts:
+            at = _key_at(text, p, p + len(word))
+            if at is None:
+                continue
+            k, end, key = at
+            if key not in kinds:
+                kinds[key] = _key_kind(key)
+            kind = kinds[key]
+            if kind is None:
+                continue
+            sep = _SEP.match(text, end)
+            if sep is not None:
+                m = _QUOTED.match(text, sep.end())
+                if m is not None:
+                    yield Slot(m.start("v"), m.end("v"), kind)
+                    continue
+                ls = text.rfind("\n", 0, k) + 1
+                ysep = _YAML_SEP.match(text, end)
+                if ysep is not None and _YAML_LEAD.fullmatch(text, ls, k):
+                    m = _YAML_VALUE.match(text, ysep.end())
+                    if m is not None:
+                        yield Slot(m.start("v"), m.end("v"), kind)
+                continue
+            nxt = text[end:end + 2].lstrip(' "')[:1]
+            if nxt in (",", "\r", "\n", ""):  # a CSV header cell
+                headers.add(text.rfind("\n", 0, k) + 1)
+    if headers:
+        lines = []
+        for ls in sorted(headers):
+            le = text.find("\n", ls)
+            lines.append((ls, len(text) if le < 0 else le))
         yield from _csv_slots(text, lines)
-    if lines and "insert" in found:
+    if "insert" in found:
         yield from _sql_slots(text, found["insert"])
 
 
