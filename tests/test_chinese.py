@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from redactproxy.detect import chinese
 from redactproxy.detect.chinese import ChineseNames, has_cjk
 
 NAMES = ChineseNames()
@@ -63,15 +64,26 @@ def test_english_text_never_loads_the_dictionary(tmp_path: Path) -> None:
     assert not (tmp_path / "cache").exists()
 
 
-def test_dictionary_cache_lives_in_redactproxy_home_and_stderr_stays_quiet(
-        tmp_path: Path) -> None:
+def test_dictionary_loads_without_writing_a_file_and_stderr_stays_quiet(tmp_path: Path) -> None:
     code = ("from redactproxy.detect import chinese\n"
             "print(len(chinese.ChineseNames().analyze('客户王建华反馈无法登录')))\n")
-    env = {**os.environ, "REDACTPROXY_HOME": str(tmp_path), "TMPDIR": str(tmp_path / "tmp")}
-    (tmp_path / "tmp").mkdir()
+    env = {**os.environ, "REDACTPROXY_HOME": str(tmp_path / "home"),
+           "TMPDIR": str(tmp_path / "tmp"), "XDG_CACHE_HOME": str(tmp_path / "xdg"),
+           "HOME": str(tmp_path / "user")}
+    for d in ("home", "tmp", "xdg", "user"):
+        (tmp_path / d).mkdir()
     r = subprocess.run([sys.executable, "-c", code], check=True, env=env,
                        capture_output=True, text=True)
     assert r.stdout.strip() == "1"
     assert r.stderr == ""
-    assert (tmp_path / "cache" / "jieba.cache").is_file()
-    assert list((tmp_path / "tmp").iterdir()) == []
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_segmenter_runs_on_its_compiled_prefix_dictionary() -> None:
+    """The speed comes from jieba_next's Rust route; a version that changes the private
+    attributes used to build it from our own read of dict.txt must fail here, not run slow."""
+    d = chinese._dictionary()
+    assert d.tokenizer._rust_prefix is not None
+    assert d.tokenizer.FREQ is d.tags
+    assert list(d.tokenizer.tokenize("客户王建华反馈无法登录")) == [
+        ("客户", 0, 2), ("王建华", 2, 5), ("反馈", 5, 7), ("无法", 7, 9), ("登录", 9, 11)]
