@@ -85,7 +85,7 @@ class _FlowState:
     """What the addon remembers about one intercepted flow (in ``flow.metadata``)."""
 
     __slots__ = ("_answer", "_answer_len", "api", "json_text", "lookup", "meta", "record",
-                 "rewriter", "scope", "server_state", "tools", "upstream")
+                 "restored", "rewriter", "scope", "server_state", "tools", "upstream")
     ANSWER_LIMIT = 1 << 20
 
     def __init__(self, api: Api, record: RequestRecord, scope: str, lookup: Grant) -> None:
@@ -103,6 +103,7 @@ class _FlowState:
         self._answer: list[str] = []
         self._answer_len = 0
         self.upstream = bytearray()  # the streamed answer as the provider sent it (1 MiB)
+        self.restored = bytearray()  # the streamed answer as the client got it (1 MiB)
 
     def keep_answer(self, text: str) -> None:
         """Remember (up to 1 MiB of) the restored answer for the dangerous-answer check."""
@@ -111,7 +112,14 @@ class _FlowState:
             self._answer_len += len(text)
 
     def answer_text(self) -> str:
-        """The restored answer as seen by the client (JSON and SSE framing included)."""
+        """The restored answer as seen by the client: a whole body with its JSON framing; a
+        stream's channels (text, tool-call arguments, thinking) each joined, as the client
+        assembles them (framed, a command streamed a few characters per event is in pieces).
+        """
+        if self.restored:
+            raw = bytes(self.restored)
+            texts = stream_answer_texts(self.api.name, raw, every_channel=True)
+            return "\n".join(texts) if texts else raw.decode("utf-8", "replace")
         return "".join(self._answer)
 
 
@@ -119,10 +127,10 @@ class _StreamPipe:
     """``flow.response.stream`` callable: decompress, restore per SSE event, recompress."""
 
     def __init__(self, rewriter: StreamRewriter, encoding: str, on_first: Callable[[], None],
-                 keep: Callable[[str], None], upstream: bytearray):
+                 restored: bytearray, upstream: bytearray):
         self._rewriter = rewriter
         self._upstream = upstream
-        self._keep = keep
+        self._restored = restored
         self._dec = decoder_for(encoding)
         self._enc = encoder_for(encoding)
         self._on_first = on_first
@@ -141,11 +149,12 @@ class _StreamPipe:
                 if len(self._upstream) < _FlowState.ANSWER_LIMIT:
                     self._upstream += raw
                 plain = self._rewriter.feed(raw)
-                self._keep(plain.decode("utf-8", "replace"))
+                if len(self._restored) < _FlowState.ANSWER_LIMIT:
+                    self._restored += plain
                 out = self._enc.feed(plain)
                 return out if out else []  # [] holds back; b"" would end a chunked body
             tail = self._rewriter.feed(self._dec.finish()) + self._rewriter.finish()
-            self._keep(tail.decode("utf-8", "replace"))
+            self._restored += tail
             return self._enc.feed(tail) + self._enc.finish()
         except Exception:  # noqa: BLE001 - keep the answer flowing, placeholders unrestored
             log.exception("stream restoration failed; passing the rest through unchanged")
@@ -649,7 +658,7 @@ class RedactProxy:
         def on_first() -> None:
             state.record.ttfb_ms = (started - flow.request.timestamp_start) * 1000
 
-        flow.response.stream = _StreamPipe(state.rewriter, encoding, on_first, state.keep_answer,
+        flow.response.stream = _StreamPipe(state.rewriter, encoding, on_first, state.restored,
                                            state.upstream)
 
     def response(self, flow: http.HTTPFlow) -> None:
@@ -681,8 +690,16 @@ class RedactProxy:
         rec.tokens_in, rec.tokens_out = state.meta.tokens_in, state.meta.tokens_out
         if resp.status_code >= 400:
             rec.verdict = "upstream_error"
+        if state.rewriter is not None:
+            # A stream's client gets its last bytes only after this hook: read the answer
+            # (dangerous-text check) and record it right after them.
+            self._later(lambda: self._finish(flow, state))
+        else:
+            self._finish(flow, state)
+
+    def _finish(self, flow: http.HTTPFlow, state: _FlowState) -> None:
         self._safeguards(flow, state)
-        self._emit("record_finished", rec)
+        self._emit("record_finished", state.record)
 
     def _remember_stream(self, state: _FlowState) -> None:
         """Keep the hashes of a whole streamed answer (after this hook: the client first)."""

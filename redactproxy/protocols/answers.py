@@ -530,11 +530,12 @@ def answer_complete(api: str, tail: bytes) -> bool:
     return bool(events) and finish.search(events[-1]) is not None
 
 
-def stream_answer_texts(api: str, raw: bytes) -> list[str]:
+def stream_answer_texts(api: str, raw: bytes, *, every_channel: bool = False) -> list[str]:
     """The text of each text channel of an SSE answer (deltas joined), as the SDK builds it.
 
-    Tool-call arguments and thinking are left out: clients send those back in other shapes
-    (parsed JSON, signed blocks), so only plain answer text can come back byte for byte.
+    Tool-call arguments and thinking are left out unless ``every_channel`` (what the
+    dangerous-answer check reads): clients send those back in other shapes (parsed JSON,
+    signed blocks), so only plain answer text can come back byte for byte.
     """
     slots_of = _SLOTS.get(api)
     if slots_of is None:
@@ -544,7 +545,7 @@ def stream_answer_texts(api: str, raw: bytes) -> list[str]:
         if not isinstance(obj, dict):
             continue
         for slot in slots_of(obj)[0]:
-            if slot.escape or (api == "gemini" and slot.channel[2]):
+            if not every_channel and (slot.escape or (api == "gemini" and slot.channel[2])):
                 continue
             texts.setdefault(slot.channel, []).append(_get(obj, slot.path))
     return [t for t in ("".join(parts) for parts in texts.values()) if t]
