@@ -31,13 +31,16 @@ __all__ = ["code_data_corpus", "code_noise_corpus", "zh_address_corpus", "zh_nam
            "zh_prose_corpus"]
 
 COMPOUND = ["欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "慕容", "尉迟", "长孙",
-            "宇文", "司徒", "夏侯", "公孙", "端木", "独孤", "南宫", "西门", "呼延", "轩辕"]
+            "宇文", "司徒", "夏侯", "公孙", "端木", "独孤", "南宫", "西门", "呼延", "轩辕",
+            "司寇", "公西", "南门", "颛孙", "子车"]
 GIVEN_CHARS = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉鹏飞云宇"
                "浩然子涵梓萱一诺欣怡思远嘉豪俊杰雨轩晨阳婷雪琳颖慧佳璐瑶晓燕琪倩蕾薇"
                "彤昊天泽宸博文皓轩逸凡子墨若曦诗涵梦瑶可馨语嫣沐晴紫萱安然清妍欣妍"
                "志刚建国海燕春梅秋菊冬梅立新卫东红梅振华德胜永强国庆淑珍凤英桂兰丽娟"
                "宏伟光明少华家乐锦程景行亦辰煜祺宇航铭泽睿哲弘毅承志致远鸿涛昕阳嘉懿")
-_GIVEN = sorted(set(GIVEN_CHARS))
+# Rarer characters that parents choose because they are rare (few everyday words use them).
+RARE_GIVEN_CHARS = "翀昶烨琰珈婕堃喆暄玥泓淇砚珏翎沅玮珞芮璠祐骞"
+_GIVEN = sorted(set(GIVEN_CHARS)) + list(RARE_GIVEN_CHARS)
 
 
 def zh_name(r: random.Random) -> str:
@@ -75,6 +78,12 @@ _NAME_CONTEXTS = [
     "会议纪要（记录人：{n}）",
     "{n}在群里说服务又挂了。",
     "已转交{n}处理。",
+    "这次重构由{n}牵头，{n}配合联调。",
+    "{n}刚提交了合并请求，等你批准。",
+    "转发给{n}了，等他回复。",
+    "报名表\n序号：3\n姓名：{n}\n",
+    "// reviewed-by: {n}\n",
+    "值班：{n}（备岗）",
 ]
 
 
@@ -85,10 +94,12 @@ def zh_name_corpus(seed: int = 21, n: int = 400) -> list[Doc]:
     for _ in range(n // 4):
         doc = Doc("zh-names")
         for _ in range(4):
-            before, after = r.choice(_NAME_CONTEXTS).split("{n}")
-            doc.add(before.replace("{{", "{"))
-            doc.value(zh_name(r), "ZH_PERSON", "name")
-            doc.add(after.replace("}}", "}") + r.choice(_PROSE) + "\n")
+            pieces = r.choice(_NAME_CONTEXTS).replace("{{", "{").replace("}}", "}").split("{n}")
+            for i, piece in enumerate(pieces):
+                doc.add(piece)
+                if i < len(pieces) - 1:
+                    doc.value(zh_name(r), "ZH_PERSON", "name")
+            doc.add(r.choice(_PROSE) + "\n")
         docs.append(doc)
     return docs
 
@@ -100,6 +111,11 @@ _ROAD_CORE = ["人民", "建国", "解放", "中山", "科技园南", "长安", 
 _ROAD_SUFFIX = ["路", "街", "大道", "大街", "东路", "西路", "南路", "北路", "中路", "巷"]
 _ESTATES = ["SOHO现代城", "阳光花园", "万科城", "绿地中心", "碧桂园", "翠湖小区", "金地名苑",
             "华润大厦", "软件园", "科技大厦", "幸福里", "东方明珠花园"]
+
+
+_TOWNS = ["黄桥", "大营", "柳林", "石桥", "白沙", "官庄", "河口"]
+_VILLAGES = ["红星", "沙河", "王家", "后营", "张庄", "新民", "小李"]
+_RINGS = ["西三环", "北四环", "南二环", "东三环", "西二环", "北五环"]
 
 
 def zh_address(r: random.Random) -> str:
@@ -115,7 +131,12 @@ def zh_address(r: random.Random) -> str:
     room = r.choice([f"{r.randint(1, 33)}{r.randint(1, 9):02d}室", f"{r.randint(101, 3208)}",
                      f"{r.randint(1, 30)}楼{r.randint(1, 20):02d}"])
     estate = r.choice(_ESTATES)
-    form = r.randrange(8)
+    form = r.randrange(10)
+    if form == 8:  # rural: county, town, village, group
+        return (prov + city + r.choice(ZhAddress.districts) + "县" + r.choice(_TOWNS) + "镇"
+                + r.choice(_VILLAGES) + f"村{r.randint(1, 15)}组")
+    if form == 9:  # ring road
+        return city + dist + r.choice(_RINGS) + num + r.choice(["", bldg, estate + bldg])
     if form == 0:
         return prov + city + dist + road + num
     if form == 1:
@@ -230,13 +251,42 @@ _PROSE = [
 ]
 
 
+_T_PARTS = {
+    "a": ["缓存层", "任务队列", "工作流引擎", "权限服务", "计费系统", "检索服务", "上传组件",
+          "通知服务", "灰度系统", "数据同步任务", "监控平台", "构建流水线"],
+    "bad": ["超时", "内存泄漏", "重复消费", "死锁", "丢消息", "报错", "卡顿"],
+    "act": ["预热缓存", "拒绝新连接", "降级为只读", "重新选主", "回放日志", "暂停调度"],
+    "when": ["凌晨备份", "批量导入", "版本升级", "证书轮换", "大促", "压测"],
+    "cfg": ["并发度", "批大小", "超时时间", "重试上限", "线程数"],
+    "val": ["八", "一百", "三十秒", "五次", "十六"],
+    "metric": ["成功率", "平均耗时", "积压量", "丢包率"],
+}
+_T_FRAMES = [
+    "{a}启动时会{act}。",
+    "{a}和{b}总是一起{bad}。",
+    "负载过高时，{a}会{act}。",
+    "{a}在{when}时出现了{bad}。",
+    "把{a}的{cfg}改成{val}之后，{metric}明显好转。",
+    "{when}期间{a}偶尔{bad}，和{b}无关。",
+    "{a}比{b}更早{bad}，说明瓶颈在前面。",
+]
+
+
+def _t_framed(r: random.Random) -> str:
+    a, b = r.sample(_T_PARTS["a"], 2)
+    return r.choice(_T_FRAMES).format(a=a, b=b, **{k: r.choice(v) for k, v in _T_PARTS.items()
+                                                   if k != "a"})
+
+
 def zh_prose_corpus(seed: int = 41, size: int = 60_000) -> str:
-    """Chinese technical prose without personal data, about ``size`` characters."""
+    """Chinese technical prose without personal data, about ``size`` characters: the fixed
+    sentences above and sentence frames filled from vocabulary lists, half each."""
     r = random.Random(seed)
     out: list[str] = []
     n = 0
     while n < size:
-        para = "".join(r.choice(_PROSE) for _ in range(r.randint(2, 6))) + "\n\n"
+        para = "".join(r.choice(_PROSE) if r.random() < 0.5 else _t_framed(r)
+                       for _ in range(r.randint(2, 6))) + "\n\n"
         out.append(para)
         n += len(para)
     return "".join(out)

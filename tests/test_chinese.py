@@ -32,6 +32,8 @@ def _found(text: str) -> list[str]:
     ("# TODO(诸葛亮): 重试逻辑", "诸葛亮"),
     ("盛志强在群里说服务又挂了", "盛志强"),
     ("司马懿同学请到办公室", "司马懿"),
+    ("这次重构由王翀牵头", "王翀"),  # 翀: a rare character, in few everyday words
+    ("值班：司寇翎（备岗）", "司寇翎"),  # a rarer compound surname
 ])
 def test_finds_names_in_context(text: str, name: str) -> None:
     assert name in _found(text)
@@ -46,6 +48,8 @@ def test_finds_names_in_context(text: str, name: str) -> None:
     "我们和阿里云的团队讨论了方案。",
     "王明天来上班",  # 王 + 明天 (tomorrow): not a name without context
     "此致\n敬礼\n",  # a letter's closing on lines of its own
+    "缓存层和任务总是一起超时。",  # 总是 (always) is no title
+    "监控平台的丢包率明显好转。",  # 包率: an unknown word of surname + 率 (in 600+ words)
 ])
 def test_everyday_words_starting_with_a_surname_are_not_names(text: str) -> None:
     assert _found(text) == []

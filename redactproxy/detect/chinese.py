@@ -44,7 +44,8 @@ _RUN = regex.compile(f"[{_CJK}]+")
 COMPOUND_SURNAMES = frozenset(
     "欧阳 司马 上官 诸葛 东方 皇甫 令狐 慕容 尉迟 长孙 宇文 司徒 夏侯 公孙 端木 独孤 南宫 "
     "西门 百里 呼延 轩辕 万俟 闻人 澹台 公冶 太史 申屠 钟离 拓跋 赫连 东郭 左丘 濮阳 第五 "
-    "单于 淳于 仲孙 宗政 公羊 梁丘 段干 乐正 谷梁 羊舌 微生 巫马 漆雕 壤驷 公良 夹谷 宰父".split())
+    "单于 淳于 仲孙 宗政 公羊 梁丘 段干 乐正 谷梁 羊舌 微生 巫马 漆雕 壤驷 公良 夹谷 宰父 "
+    "司空 司寇 公西 南门 东门 颛孙 子车 仉督 归海 伯赏 公户 公仪 公乘 太叔 申叔 乐正".split())
 
 # Single-character surnames: the ~300 most common (Ministry of Public Security counts cover
 # ~97% of the population with the first 300), including 付/傅, 闫/阎, 萧/肖 variants.
@@ -154,6 +155,7 @@ class _Dictionary:
         freq: dict[str, int] = {}  # every word and every prefix of one (0), as jieba builds it
         total = 0
         given: Counter[str] = Counter()
+        in_words: Counter[str] = Counter()  # everyday (non-name) words using each character
         with open(path, encoding="utf-8") as f:
             for line in f:
                 parts = line.split()
@@ -170,6 +172,8 @@ class _Dictionary:
                     given.update(word[1:])
                 elif tag in _NR_TAGS and len(word) == 2 and word[0] not in SURNAMES:
                     given.update(word)  # a given name on its own: 淑英, 志强
+                elif tag not in _NR_TAGS and len(word) >= 2:
+                    in_words.update(set(word))
         # The prefix dictionary is built here from the one read of dict.txt, so jieba_next
         # never reads or writes a cache file. Its route then comes from the Rust prefix
         # dictionary; the Python word->frequency map is only asked whether a run of single
@@ -184,8 +188,36 @@ class _Dictionary:
         self.tokenizer: Any = tk
         #: Word -> jieba tag, every dictionary word ("" for a zero count).
         self.tags: dict[str, str] = words
-        #: Characters seen at least twice as given-name characters in jieba's person names.
-        self.given_chars = frozenset(c for c, n in given.items() if n >= 2) - _NAME_END
+        #: Given-name characters: seen at least twice in jieba's person names, or rare in
+        #: everyday words (骁, 祎, 珺: parents pick them because they are rare).
+        self.given_chars = _GivenChars(
+            frozenset(c for c, n in given.items() if n >= 2) - _NAME_END, given, in_words)
+
+
+class _GivenChars:
+    """Membership test for plausible given-name characters (see ``_Dictionary``)."""
+
+    def __init__(self, common: frozenset[str], in_names: Counter[str],
+                 in_words: Counter[str]) -> None:
+        self.common = common
+        self.in_names = in_names
+        self.in_words = in_words
+
+    def weak(self, c: str) -> bool:
+        """True for a character far more common in everyday words than in names (率, 出, 时):
+        an unknown word made of a surname and such characters needs context to be a name."""
+        return self.in_words.get(c, 0) > _WEAK_RATIO * (self.in_names.get(c, 0) + 1)
+
+    def __contains__(self, c: object) -> bool:
+        if c in self.common:
+            return True
+        return (isinstance(c, str) and len(c) == 1 and "\u4e00" <= c <= "\u9fff"
+                and c not in _NAME_END and self.in_words.get(c, 0) <= _RARE_IN_WORDS)
+
+
+#: A character used in at most this many everyday dictionary words is a rare one.
+_RARE_IN_WORDS = 8
+_WEAK_RATIO = 20
 
 
 _LOCK = threading.Lock()
@@ -274,17 +306,17 @@ def _name_at(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int,
         if len(word) > sl + 2 or word in NOT_NAMES:
             return None
         tag = d.tags.get(word)
-        titled = _titled(run, e)
+        titled = _titled(d, run, e)
         given = word[sl:]
         j = i + 1
         if tag is None and len(word) == sl + 1 and j < len(toks) and len(toks[j][0]) == 1 \
                 and toks[j][0] in given_chars and d.tags.get(toks[j][0]) not in _NOT_GIVEN_TAGS:
             given += toks[j][0]  # 查立 + 清: the HMM cut a three-character name short
             j += 1
-            titled = titled or _titled(run, toks[j - 1][2])
+            titled = titled or _titled(d, run, toks[j - 1][2])
         if context or titled:
             return (j, 0.9) if tag not in _NOT_GIVEN_TAGS else None
-        if all(c in given_chars for c in given):
+        if all(c in given_chars and not given_chars.weak(c) for c in given):
             if tag is None:
                 return j, 0.8
         return None
@@ -297,7 +329,7 @@ def _name_at(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int,
         if len(given) + len(piece) > 2 or piece[0] in _NAME_END or piece in _TITLES:
             break
         tag = d.tags.get(piece)
-        if not (context or _titled(run, toks[j][2])) and (
+        if not (context or _titled(d, run, toks[j][2])) and (
                 tag in _NOT_GIVEN_TAGS or not all(c in given_chars for c in piece)):
             break
         strong = strong or tag is None or tag in _NR_TAGS
@@ -308,7 +340,7 @@ def _name_at(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int,
     name = word + given
     if name in NOT_NAMES:
         return None
-    if context or _titled(run, toks[j - 1][2]):
+    if context or _titled(d, run, toks[j - 1][2]):
         return j, 0.85
     if d.tags.get(word) in _NR_TAGS or sl == 2:
         if len(given) == 2 or strong:
@@ -326,9 +358,16 @@ def _alone(d: _Dictionary, run: str, sl: int) -> bool:
     return all(c in d.given_chars for c in run[sl:])
 
 
-def _titled(run: str, end: int) -> bool:
-    """True if a title (老师, 经理, 先生 ...) follows offset ``end``."""
-    return run.startswith(_TITLES, end)
+def _titled(d: _Dictionary, run: str, end: int) -> bool:
+    """True if a title (老师, 经理, 先生 ...) follows offset ``end``.
+
+    A one-character title (总, 工) counts only when it does not begin a word with the
+    characters after it: 王总说 yes, 消息总线 / 任务总是 no.
+    """
+    for t in _TITLES:
+        if run.startswith(t, end) and (len(t) > 1 or run[end:end + 2] not in d.tags):
+            return True
+    return False
 
 
 def _is_word(d: _Dictionary, word: str) -> bool:
