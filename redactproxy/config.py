@@ -6,7 +6,8 @@ Keys (a contract other tools use; extend, don't rename)::
                egress = "flag"|"block"  (AI-shaped requests to hosts not intercepted),
                ignore_hosts = [...]  (discovered relays not to intercept),
                inspect = "ai"|"all"  (decrypt every host, scan what looks like an AI call)
-    [detect]   nlp_model = "...", nlp = true, packs = ["secrets", "pii", "cn"]
+    [detect]   nlp_model = "...", nlp = true, packs = ["secrets", "pii", "cn"],
+               recognizers_on = [...], recognizers_off = [...]  (Presidio's: ids, locales, all)
     [[rules]]  id, entity, pattern, keywords, validator, entropy, action, examples.*
     [terms]    deny = [...], allow = [...]
     [entities.<TYPE>]  action = "redact"|"mask"|"block"|"allow", min_score = 0.6
@@ -27,6 +28,7 @@ from typing import Any
 
 from redactproxy.detect.base import ACTIONS
 from redactproxy.detect.engine import DEFAULT_PACKS, DetectorSpec
+from redactproxy.detect.recognizers import enabled
 from redactproxy.detect.rules import parse_rule, read_toml, rule_header_lines
 from redactproxy.errors import ConfigError
 from redactproxy.home import home_dir
@@ -37,7 +39,7 @@ __all__ = ["PROJECT_FILE", "ProjectConfig", "load_project", "user_config_path"]
 PROJECT_FILE = ".redactproxy.toml"
 _SECTIONS = {"proxy": {"hosts", "blocked_hosts", "blocked_paths", "egress", "ignore_hosts",
                        "inspect"},
-             "detect": {"nlp_model", "nlp", "packs"},
+             "detect": {"nlp_model", "nlp", "packs", "recognizers_on", "recognizers_off"},
              "terms": {"deny", "allow"},
              "store": {"url"},  # user file only; read by redactproxy.stores.location
              "restore": {"secrets_in_tool_calls", "trusted_hosts"}}
@@ -132,6 +134,8 @@ class _Merged:
     nlp: bool = True
     nlp_model: str | None = None
     packs: tuple[str, ...] = DEFAULT_PACKS
+    recognizers_on: list[str] = field(default_factory=list)
+    recognizers_off: list[str] = field(default_factory=list)
     egress: str = "flag"
     ignore_hosts: list[str] = field(default_factory=list)
     inspect: str | None = None
@@ -191,6 +195,13 @@ def _read(path: Path, merged: _Merged) -> None:
         merged.nlp_model = detect["nlp_model"]
     if "packs" in detect:
         merged.packs = _strings(detect["packs"], where("detect", "packs"))
+    for key, names in (("recognizers_on", merged.recognizers_on),
+                       ("recognizers_off", merged.recognizers_off)):
+        if key in detect:
+            w = where("detect", key)
+            names.extend(_strings(detect[key], w))
+            enabled(names if key.endswith("on") else (), names if key.endswith("off") else (),
+                    w.rsplit(".", 1)[0])  # unknown names fail here, with file and line
     terms = data.get("terms", {})
     merged.deny.extend(_strings(terms.get("deny", []), where("terms", "deny")))
     merged.allow.extend(_strings(terms.get("allow", []), where("terms", "allow")))
@@ -251,6 +262,8 @@ def load_project(root: Path | str, *, user_file: Path | None = None, nlp: bool =
         nlp=nlp and merged.nlp,
         nlp_model=merged.nlp_model or DetectorSpec().nlp_model,
         known=known,
+        recognizers_on=tuple(merged.recognizers_on),
+        recognizers_off=tuple(merged.recognizers_off),
     )
     return ProjectConfig(root=root, name=root.name or str(root), hosts=tuple(merged.hosts),
                          blocked_hosts=tuple(merged.blocked_hosts),

@@ -2,7 +2,8 @@
 
 Without PATH both act on the built-in packs. ``check`` validates the schema (regexes compile,
 validators exist, ids unique); ``test`` also runs every rule's ``match`` / ``no_match``
-examples and lists each failure, exiting 1 if there is any.
+examples and lists each failure, exiting 1 if there is any. Without PATH, ``test`` also runs
+the examples of Presidio's recognizers (``detect/recognizers.py``), which the engine runs too.
 """
 
 from __future__ import annotations
@@ -40,6 +41,13 @@ def _test(args: argparse.Namespace) -> int:
             for message in example_failures(rule):
                 failed += 1
                 print(message)
+    if args.path is None:
+        from redactproxy.detect import recognizers
+
+        total += sum(len(r.match) + len(r.no_match) for r in recognizers.RECOGNIZERS)
+        for message in recognizers.example_failures():
+            failed += 1
+            print(message)
     print(f"{'FAILED' if failed else 'ok'}: {total - failed}/{total} examples pass")
     return 1 if failed else 0
 

@@ -24,6 +24,7 @@ from redactproxy.detect.names import plausible_person, plausible_place
 from redactproxy.detect.nlp import DEFAULT_MODEL, NER_ENTITIES, NlpDetector
 from redactproxy.detect.patterns import PatternDetector, resolve_overlaps
 from redactproxy.detect.prose import identifiers, name_lines, plausible_entity, prose_view
+from redactproxy.detect.recognizers import PresidioRecognizers, enabled
 from redactproxy.detect.rules import Rule, load_builtin_packs, parse_rule
 
 __all__ = ["DEFAULT_PACKS", "DetectorSpec", "Engine"]
@@ -44,6 +45,9 @@ class DetectorSpec:
         nlp: Run NER (PERSON, LOCATION, NRP) on prose.
         nlp_model: spaCy package name or directory.
         known: A known-secrets detector (holds salted hashes only), or None.
+        recognizers_on: Presidio recognizers (ids or locales) to run beyond the checksum
+            ones (``detect.recognizers``).
+        recognizers_off: Presidio recognizers (ids, locales or ``all``) not to run.
     """
 
     packs: tuple[str, ...] = DEFAULT_PACKS
@@ -54,12 +58,15 @@ class DetectorSpec:
     nlp: bool = True
     nlp_model: str = DEFAULT_MODEL
     known: Any = field(default=None, compare=False)
+    recognizers_on: tuple[str, ...] = ()
+    recognizers_off: tuple[str, ...] = ()
 
     def key(self) -> str:
         """A stable digest of the spec: the cache key of its findings."""
         known = _known_digest(self.known)
         blob = pickle.dumps((self.packs, self.rules, self.deny_terms, self.allow_terms,
-                             self.entities, self.nlp, self.nlp_model, known))
+                             self.entities, self.nlp, self.nlp_model, known,
+                             self.recognizers_on, self.recognizers_off))
         return hashlib.blake2b(blob, digest_size=12).hexdigest()
 
 
@@ -98,6 +105,7 @@ class Engine:
         self.known = spec.known
         self.chinese = ChineseNames()
         self.codedata = CodeDataNames()
+        self.presidio = PresidioRecognizers(enabled(spec.recognizers_on, spec.recognizers_off))
         self.allow = {t.casefold() for t in spec.allow_terms}
         self.deny = (regex.compile(
             r"(?<!\w)(?:" + "|".join(regex.escape(t) for t in sorted(spec.deny_terms,
@@ -132,6 +140,7 @@ class Engine:
         found = self.patterns.analyze(text)
         found += self.chinese.analyze(text)
         found += self.codedata.analyze(text)
+        found += self.presidio.analyze(text)
         if self.known is not None:
             found += self.known.analyze(text)
         if self.deny is not None:

@@ -127,11 +127,13 @@ def test_rules_test(installed: Path, tmp_path: Path, user_env: dict[str, str]) -
 
 def test_scan_sample_file(installed: Path, tmp_path: Path, user_env: dict[str, str]) -> None:
     sample = tmp_path / "notes.txt"
-    sample.write_text(f"Ask Jane Roe at {EMAIL}.\nCI token: {GITHUB}\n", encoding="utf-8")
+    sample.write_text(f"Ask Jane Roe at {EMAIL}.\nCI token: {GITHUB}\nNHS 999 000 0018\n",
+                      encoding="utf-8")
     out = _ok([str(installed / "redactproxy"), "scan", str(sample), "--format", "json"],
               cwd=tmp_path, env=user_env)
     found = {f["entity"] for f in json.loads(out)["findings"]}
     assert {"EMAIL_ADDRESS", "GITHUB_TOKEN", "PERSON"} <= found  # PERSON: the NER model loads
+    assert "UK_NHS" in found  # Presidio's recognizer, from the installed presidio-analyzer
 
 
 @pytest.fixture
