@@ -5,6 +5,11 @@ dotted numbers) are common in ordinary text. A validator is a pure ``str -> bool
 accepts the matched value (the rule's secret group) only when its check digits or
 structure agree. Rules name validators by key in ``VALIDATORS``; adding a validator is
 adding one function and one registry entry.
+
+Where presidio-analyzer already checks a value (Luhn for cards, IBAN check digits and
+per-country structure, the SSA's never-issued SSNs), the validator calls Presidio's check
+and adds only what our rules need on top (length bounds, ITIN areas). Presidio is imported
+on first use: rules are parsed in the proxy process, which never validates a value.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 __all__ = [
     "VALIDATORS",
@@ -41,42 +48,37 @@ def _digits(value: str) -> str:
     return "".join(c for c in value if c.isdigit())
 
 
+@cache
+def _presidio(name: str) -> Any:
+    """One of Presidio's recognizers, built once per process (its checks are methods)."""
+    from presidio_analyzer.predefined_recognizers import (
+        CreditCardRecognizer,
+        IbanRecognizer,
+        UsSsnRecognizer,
+    )
+
+    if name == "iban":  # exact_match: the country's whole BBAN structure, not a prefix
+        return IbanRecognizer(exact_match=True)
+    return {"card": CreditCardRecognizer, "ssn": UsSsnRecognizer}[name]()
+
+
 def luhn(value: str) -> bool:
-    """Luhn (mod 10) check of a card number; spaces and dashes are ignored."""
+    """Card number: 12-19 digits, not one repeated digit, and Presidio's Luhn check.
+
+    Spaces and dashes are ignored (Presidio strips them too).
+    """
     digits = _digits(value)
     if not 12 <= len(digits) <= 19 or len(set(digits)) == 1:
         return False
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-_IBAN_LENGTHS = {
-    "AD": 24, "AE": 23, "AT": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29, "CH": 21, "CY": 28,
-    "CZ": 24, "DE": 22, "DK": 18, "EE": 20, "ES": 24, "FI": 18, "FR": 27, "GB": 22, "GR": 27,
-    "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IS": 26, "IT": 27, "KW": 30, "KZ": 20, "LB": 28,
-    "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MT": 31, "NL": 18, "NO": 15, "PK": 24,
-    "PL": 28, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24, "SE": 24, "SI": 19, "SK": 24,
-    "SM": 27, "TR": 26, "UA": 29,
-}
+    return bool(_presidio("card").validate_result(value))
 
 
 def iban(value: str) -> bool:
-    """ISO 13616 IBAN: known country length and mod-97 == 1; spaces are ignored."""
+    """ISO 13616 IBAN: Presidio's check digits and per-country structure; spaces ignored."""
     s = value.replace(" ", "").replace("-", "").upper()
-    expected = _IBAN_LENGTHS.get(s[:2])
-    if expected is None or len(s) != expected or not s.isalnum():
+    if not s.isalnum() or not s[:2].isalpha() or not s[2:4].isdigit():
         return False
-    rearranged = s[4:] + s[:4]
-    try:
-        number = int("".join(str(int(c, 36)) for c in rearranged))
-    except ValueError:
-        return False
-    return number % 97 == 1
+    return _presidio("iban").validate_result(s) is True
 
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -122,12 +124,16 @@ def jwt(value: str) -> bool:
 
 
 def us_ssn(value: str) -> bool:
-    """US SSN: area not 000, 666 or 9xx; group not 00; serial not 0000; no all-same digits."""
+    """US SSN: nine digits that Presidio does not invalidate, and no 9xx area.
+
+    Presidio rejects areas 000 and 666, group 00, serial 0000, one repeated digit,
+    published sample numbers and mixed separators. Areas 9xx are ITINs (``us_itin``), and
+    219-09-9999, a sample number printed on old SSA material, is rejected here too.
+    """
     d = _digits(value)
-    if len(d) != 9 or len(set(d)) == 1 or d in ("123456789", "078051120", "219099999"):
+    if len(d) != 9 or d[0] == "9" or d == "219099999":
         return False
-    area, group, serial = d[:3], d[3:5], d[5:]
-    return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
+    return not _presidio("ssn").invalidate_result(value)
 
 
 def us_itin(value: str) -> bool:
