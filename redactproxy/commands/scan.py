@@ -6,7 +6,8 @@ or ``redactproxy scan --check src/ README.md`` (exit 1 on findings: the pre-comm
 The same ``Engine`` the proxy runs, built from the project's rule files, in this process (no
 worker, no proxy). Text mode prints the input with findings highlighted and labelled (it is
 the user's own file on their own terminal, so values are shown); JSON gives character
-offsets and the input with each finding replaced by ``<ENTITY>``, never the values alone.
+offsets and the input with each finding replaced by ``<ENTITY>`` (presidio-anonymizer), never
+the values alone.
 Several paths, a directory (its git-tracked and unignored files) or ``--check`` print one
 ``file:line:column: ENTITY (rule) preview`` line per finding with masked previews instead.
 """
@@ -22,24 +23,13 @@ from pathlib import Path
 
 from rich.text import Text
 
+from redactproxy.anonymize import labelled
 from redactproxy.config import load_project
 from redactproxy.detect.base import Finding
 from redactproxy.detect.engine import Engine
 from redactproxy.errors import ConfigError
 
-__all__ = ["redacted", "register", "to_json"]
-
-
-def redacted(text: str, findings: list[Finding]) -> str:
-    """``text`` with each (non-overlapping) finding replaced by ``<ENTITY>``."""
-    out: list[str] = []
-    pos = 0
-    for f in sorted(findings, key=lambda f: f.start):
-        out.append(text[pos:f.start])
-        out.append(f"<{f.entity}>")
-        pos = f.end
-    out.append(text[pos:])
-    return "".join(out)
+__all__ = ["register", "to_json"]
 
 
 def to_json(text: str, findings: list[Finding]) -> str:
@@ -47,7 +37,7 @@ def to_json(text: str, findings: list[Finding]) -> str:
     return json.dumps({
         "findings": [{"entity": f.entity, "start": f.start, "end": f.end, "rule": f.rule,
                       "score": round(f.score, 3)} for f in findings],
-        "redacted": redacted(text, findings),
+        "redacted": labelled(text, findings),  # presidio-anonymizer's <ENTITY> labels
     }, ensure_ascii=False, indent=2)
 
 
