@@ -18,7 +18,7 @@ import itertools
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -58,6 +58,7 @@ from redactproxy.protocols.errors import error_body, error_headers
 from redactproxy.protocols.meta import Meta
 from redactproxy.protocols.websocket import API as WS_API
 from redactproxy.protocols.websocket import EventRestorer, websocket_kind
+from redactproxy.proxy.offloop import off_loop
 from redactproxy.proxy.policy import InterceptPolicy
 from redactproxy.proxy.websocket import WS_META, WebSocketRedactor, WebSocketSession
 from redactproxy.records import RecordSink, RequestRecord
@@ -167,10 +168,13 @@ class RedactProxy:
 
     def __init__(self, sinks: Sequence[RecordSink] = (), *,
                  on_ready: Callable[[RedactProxy], None] | None = None,
-                 vault: Any = None, vault_key: bytes | None = None) -> None:
+                 vault: Any = None, vault_key: bytes | None = None,
+                 links: Any = None) -> None:
         self.sinks: list[RecordSink] = list(sinks)
-        # A shared vault (PostgreSQL, ``redactproxy.stores``) and its key, opened by `start`.
+        # A shared vault and conversation links (PostgreSQL, ``redactproxy.stores``) and
+        # the vault key, opened by `start`.
         self._shared_vault, self._shared_key = vault, vault_key
+        self._shared_links = links
         self.on_ready = on_ready
         self.projects: ProjectSet | None = None
         self.worker: DetectorPool | None = None
@@ -243,6 +247,8 @@ class RedactProxy:
 
         if self._shared_vault is not None:
             self.vault = self._shared_vault
+            if self._shared_links is not None:
+                self.links = self._shared_links
             self._load_keys()
             assert self._shared_key is not None
             self._hash_key = hashlib.sha256(b"redactproxy-audit" + self._shared_key).digest()
@@ -378,7 +384,7 @@ class RedactProxy:
             state.tools = ToolGuard(state.lookup, cfg.tool_secrets, cfg.trusted_hosts)
             flow.metadata[META] = state
             self._check_blocked(flow, cfg)
-            if self.store_error is not None and not self._store_recovered():
+            if self.store_error is not None and not await off_loop(self._store_recovered):
                 raise StoreError(f"audit store unavailable ({self.store_error}); requests are "
                                  "refused until it can record them again")
             ws_kind = None
@@ -435,7 +441,7 @@ class RedactProxy:
         self._emit("record_started", record)
 
     def _store_recovered(self) -> bool:
-        """Ask the evidence store whether it works again (a cheap write-free check)."""
+        """Ask the evidence store whether it works again (a cheap check; store thread)."""
         for sink in self.sinks:
             if isinstance(sink, _Evidence):
                 try:
@@ -484,7 +490,10 @@ class RedactProxy:
         """The vault lookup for ``scope``, granting nothing until the request is redacted."""
         vault = self.vault
         assert vault is not None
-        return Grant(lambda placeholder: vault.lookup(scope, placeholder))
+        # A shared vault answers from memory here (restoration runs on the event loop);
+        # `_grant` reads the request's placeholders into that memory beforehand.
+        lookup = getattr(vault, "cached", vault.lookup)
+        return Grant(lambda placeholder: lookup(scope, placeholder))
 
     def _grant(self, state: _FlowState, doc: Any, texts: list[str],
                applied: list[Applied]) -> None:
@@ -497,6 +506,9 @@ class RedactProxy:
         grant.allowed |= written | self.links.get(scope, (i for i in (previous, conversation)
                                                           if i))
         grant.typed = placeholders_in(texts) - written
+        warm = getattr(self.vault, "warm", None)
+        if warm is not None:  # values another replica numbered: read them now, not mid-stream
+            warm(scope, grant.allowed | grant.typed)
         if conversation:  # a `conversation` grows turn by turn; responses link on answer
             self.links.add(scope, conversation, grant.allowed)
         sent = grant.known(grant.typed)
@@ -547,11 +559,18 @@ class RedactProxy:
         redaction = BodyRedaction(text, doc, api_name)
         texts = redaction.texts()
         if not texts:
-            self._grant(state, doc, texts, [])
+            await off_loop(self._grant, state, doc, texts, [])
             return text
-        assert self.worker is not None and self.vault is not None
-        vault, scope = self.vault, state.scope
+        assert self.worker is not None
         found = await self._analyze(cfg, state, redaction, texts)
+        # Vault and link calls may wait on a shared database: beside the event loop.
+        return await off_loop(self._apply, state, doc, redaction, texts, found)
+
+    def _apply(self, state: _FlowState, doc: Any, redaction: BodyRedaction, texts: list[str],
+               found: dict[str, list[Any]]) -> str:
+        """Write the placeholders, record the findings, grant the answer (store thread)."""
+        vault, scope = self.vault, state.scope
+        assert vault is not None
         new_text, applied = redaction.apply(
             found, lambda entity, value: vault.placeholder(scope, entity, value))
         state.record.findings += self._finding_records().records(applied)
@@ -566,7 +585,7 @@ class RedactProxy:
                 raise RefusedRequest("a WebSocket message holds a redactproxy stand-in key; "
                                      "stand-ins never leave the machine", status=403,
                                      code="standin_in_body")
-            if self.store_error is not None and not self._store_recovered():
+            if self.store_error is not None and not await off_loop(self._store_recovered):
                 raise StoreError(f"audit store unavailable ({self.store_error})")
             if isinstance(doc.get("model"), str):
                 state.record.model_requested = doc["model"]
@@ -661,7 +680,7 @@ class RedactProxy:
         flow.response.stream = _StreamPipe(state.rewriter, encoding, on_first, state.restored,
                                            state.upstream)
 
-    def response(self, flow: http.HTTPFlow) -> None:
+    def response(self, flow: http.HTTPFlow) -> Awaitable[None] | None:
         record = flow.metadata.get("redactproxy_record")
         if record is not None:  # refused locally, or an unlisted AI endpoint passed on
             record.status = flow.response.status_code if flow.response else None
@@ -686,7 +705,7 @@ class RedactProxy:
         end = resp.timestamp_end or time.time()
         rec.total_ms = (end - flow.request.timestamp_start) * 1000
         rec.model_served = state.meta.model
-        self._link_answer(state)
+        link = self._link_answer(state)
         rec.tokens_in, rec.tokens_out = state.meta.tokens_in, state.meta.tokens_out
         if resp.status_code >= 400:
             rec.verdict = "upstream_error"
@@ -696,6 +715,7 @@ class RedactProxy:
             self._later(lambda: self._finish(flow, state))
         else:
             self._finish(flow, state)
+        return link  # mitmproxy awaits it before the client sees the end of the answer
 
     def _finish(self, flow: http.HTTPFlow, state: _FlowState) -> None:
         self._safeguards(flow, state)
@@ -708,10 +728,11 @@ class RedactProxy:
             self._later(lambda: self._remember(state, stream_answer_texts(
                 state.api.name, upstream)))
 
-    def _link_answer(self, state: _FlowState) -> None:
-        """A server-side answer (Responses ``id``) can be continued: link its grant. Report
-        what restoration refused or decided: placeholders the request never held, and
-        credentials in tool calls (kept or restored)."""
+    def _link_answer(self, state: _FlowState) -> Awaitable[None] | None:
+        """A server-side answer (Responses ``id``) can be continued: link its grant (the
+        returned awaitable writes it beside the loop). Report what restoration refused or
+        decided: placeholders the request never held, and credentials in tool calls (kept
+        or restored)."""
         grant = state.lookup
         model = state.meta.model or state.record.model_requested
         state.record.alerts.extend(e.alert(model) for e in state.tools.events)
@@ -720,11 +741,17 @@ class RedactProxy:
                 f"high: relay-steered answer used {', '.join(grant.refused)}, which the proxy "
                 f"did not put in this request (model {model or 'unknown'}); kept "
                 "as placeholders")
-        if state.meta.response_id and state.record.status and state.record.status < 400:
+        rid = state.meta.response_id
+        if not (rid and state.record.status and state.record.status < 400):
+            return None
+
+        async def link() -> None:  # before the client's next turn, maybe on another replica
             try:
-                self.links.add(state.scope, state.meta.response_id, grant.allowed)
+                await off_loop(self.links.add, state.scope, rid, set(grant.allowed))
             except StoreError as e:
-                log.error("cannot link response %s: %s", state.meta.response_id, e)
+                log.error("cannot link response %s: %s", rid, e)
+
+        return link()
 
     def _safeguards(self, flow: http.HTTPFlow, state: _FlowState) -> None:
         """Relay checks: a substituted model, a padded bill, an answer that runs a download."""
@@ -787,11 +814,12 @@ class RedactProxy:
         except RuntimeError:
             fn()
 
-    def error(self, flow: http.HTTPFlow) -> None:
+    def error(self, flow: http.HTTPFlow) -> Awaitable[None] | None:
         state: _FlowState | None = flow.metadata.get(META)
         if state is None:
-            return
+            return None
         rec = state.record
+        link = None
         if state.rewriter is not None:
             # A stream cut short (the OpenAI SDK hangs up right after ``[DONE]``): keep what
             # it measured and restored so far.
@@ -808,12 +836,13 @@ class RedactProxy:
                 and answer_complete(state.api.name, bytes(state.upstream[-4096:])):
             rec.verdict = "passed"  # the whole answer reached the client before it hung up
             self._remember_stream(state)
-            self._link_answer(state)
+            link = self._link_answer(state)
             self._safeguards(flow, state)
         else:
             rec.verdict = "cancelled"
         rec.reason = reason
         self._emit("record_finished", rec)
+        return link
 
     def _emit(self, event: str, record: RequestRecord) -> None:
         for sink in self.sinks:

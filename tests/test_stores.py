@@ -18,9 +18,10 @@ import pytest
 
 from redactproxy.audit import AuditStore
 from redactproxy.errors import StoreError
+from redactproxy.grants import Links
 from redactproxy.records import FindingRecord, RequestRecord
 from redactproxy.report import build_report
-from redactproxy.stores import EvidenceStore, VaultStore
+from redactproxy.stores import EvidenceStore, LinkStore, VaultStore
 from redactproxy.stores.buffered import BufferedEvidence
 from redactproxy.stores.tokens import TokenStore, is_token, sqlite_query
 from redactproxy.vault import Vault
@@ -56,6 +57,13 @@ class Backend:
         from redactproxy.stores.pgaudit import PgAuditStore
 
         return PgAuditStore(self._db())
+
+    def links(self) -> LinkStore:
+        if self.kind == "sqlite":
+            return Links(self.tmp / "links.sqlite3")
+        from redactproxy.stores.pglinks import PgLinks
+
+        return PgLinks(self._db())
 
     def tokens(self) -> TokenStore:
         if self.kind == "sqlite":
@@ -272,25 +280,108 @@ def test_outage_fails_closed_then_recovers_without_losing_rows(pg_server: Any,
     vault, audit = PgVault(db, KEY), BufferedEvidence(PgAuditStore(db))
     known = vault.placeholder("p", "EMAIL_ADDRESS", EMAIL)
     audit.record_finished(rec(0))
+    audit.flush()
+    failures: list[str] = []
+    audit.on_failure = failures.append
     pg_server.stop()
     try:
         with pytest.raises(StoreError, match="cannot write vault"):
             vault.placeholder("p", "EMAIL_ADDRESS", "new@example.org")
+        audit.record_finished(rec(1))  # queued, never waits for the database
         with pytest.raises(StoreError):
-            audit.record_finished(rec(1))
+            audit.flush()
         with pytest.raises(StoreError):
-            audit.check()
-        assert audit.pending == 1
+            audit.check()  # known down
+        with pytest.raises(StoreError):
+            audit.record_finished(rec(2))
+        assert audit.pending == 2
+        assert failures and "audit" in failures[0]
         assert vault.lookup("p", known) == EMAIL  # cached: answers still restored
         assert vault.lookup("p", "<EMAIL_ADDRESS_7>") is None
     finally:
         pg_server.start()
-    audit.check()  # reconnects and writes what waited
+    audit.probe()  # reconnects and writes what waited
     assert audit.pending == 0
-    audit.record_finished(rec(2))
-    assert [r.values["request_id"] for r in audit.requests()] == ["req-0", "req-1", "req-2"]
+    audit.check()
+    audit.record_finished(rec(3))
+    audit.close()
+    assert [r.values["request_id"] for r in audit.requests()] == [
+        "req-0", "req-1", "req-2", "req-3"]
     assert audit.verify().ok
     assert vault.placeholder("p", "EMAIL_ADDRESS", "new@example.org") == "<EMAIL_ADDRESS_2>"
+
+
+def test_evidence_writer_keeps_order_and_never_blocks_the_caller(pg_url: str) -> None:
+    """A held chain lock delays the writer, not ``record_finished``; rows keep their order."""
+    import psycopg
+
+    from redactproxy.stores.pgaudit import PgAuditStore
+    from redactproxy.stores.postgres import Database
+
+    audit = BufferedEvidence(PgAuditStore(Database(pg_url)))
+    with psycopg.connect(pg_url) as blocker:
+        blocker.execute("SELECT head FROM audit_chain WHERE id = 1 FOR UPDATE")
+        for i in range(20):
+            audit.record_finished(rec(i))  # returns although the chain row is locked
+        assert audit.pending > 0
+    audit.close()
+    assert audit.pending == 0
+    assert [r.values["request_id"] for r in audit.requests()] == [f"req-{i}" for i in range(20)]
+    assert audit.verify().ok
+
+
+def test_pool_serves_other_threads_while_one_statement_waits(pg_url: str) -> None:
+    """One connection stuck behind a lock leaves the rest of the pool to other callers."""
+    from redactproxy.stores.postgres import Database
+
+    db = Database(pg_url, size=2)
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> None:
+        with db.transaction("wait") as cur:
+            started.set()
+            cur.execute("SELECT pg_sleep(0.05)")
+            release.wait(30)
+
+    t = threading.Thread(target=slow)
+    t.start()
+    assert started.wait(10)
+    assert db.query("read", "SELECT 41 + 1") == [(42,)]  # the second connection answers
+    release.set()
+    t.join(30)
+    assert db.query("read", "SELECT 1") == [(1,)]
+
+
+# --- conversation links ------------------------------------------------------------------
+
+
+def test_links_merge_and_are_seen_by_a_second_instance(backend: Backend) -> None:
+    first = backend.links()
+    assert isinstance(first, LinkStore)
+    first.add("p", "resp_1", {"<EMAIL_ADDRESS_1>"})
+    first.add("p", "resp_1", {"<PERSON_2>"})  # merged, not replaced
+    first.add("p", "resp_2", {"<PHONE_NUMBER_1>"})
+    first.add("q", "resp_1", {"<URL_9>"})  # another scope
+    second = backend.links()  # another replica (or a restart)
+    assert second.get("p", ["resp_1"]) == {"<EMAIL_ADDRESS_1>", "<PERSON_2>"}
+    assert second.get("p", ["resp_1", "resp_2", "unknown"]) == {
+        "<EMAIL_ADDRESS_1>", "<PERSON_2>", "<PHONE_NUMBER_1>"}
+    assert second.get("q", ["resp_2"]) == set()
+    assert second.get("p", []) == set()
+    first.close()
+    second.close()
+
+
+def test_pg_links_hold_no_value(pg_url: str) -> None:
+    import psycopg
+
+    from redactproxy.stores.pglinks import PgLinks
+    from redactproxy.stores.postgres import Database
+
+    PgLinks(Database(pg_url)).add("p", "resp_1", {"<EMAIL_ADDRESS_1>"})
+    with psycopg.connect(pg_url) as conn:
+        rows = conn.execute("SELECT * FROM conversation_links").fetchall()
+    assert [r[:3] for r in rows] == [("p", "resp_1", ["<EMAIL_ADDRESS_1>"])]
 
 
 # --- tokens -------------------------------------------------------------------------------

@@ -178,8 +178,8 @@ def _tls_bundle(cert: Path, key: Path) -> Path:
     return path
 
 
-def _shared(stores: Any) -> tuple[Any, Any, bytes]:
-    """Open the shared vault and audit store, or say why not (``ConfigError``)."""
+def _shared(stores: Any) -> tuple[Any, Any, Any, bytes]:
+    """Open the shared vault, audit store and links, or say why not (``ConfigError``)."""
     from redactproxy.errors import StoreError
     from redactproxy.stores.buffered import BufferedEvidence
     from redactproxy.stores.location import KEY_ENV, KEY_FILE_ENV, vault_key
@@ -193,7 +193,7 @@ def _shared(stores: Any) -> tuple[Any, Any, bytes]:
                           f"{KEY_FILE_ENV} (32 bytes of base64, the same on every replica) "
                           f"({stores.where})")
     try:
-        return stores.vault(key), BufferedEvidence(stores.audit()), key
+        return stores.vault(key), BufferedEvidence(stores.audit()), stores.links(), key
     except StoreError as e:
         raise ConfigError(f"cannot open the shared store: {e}") from None
 
@@ -210,9 +210,9 @@ async def _serve(args: argparse.Namespace, modes: list[str], shown: list[str],
 
     home = home_dir()
     ensure_ca()
-    vault = audit = key = None
+    vault = audit = links = key = None
     if stores.shared:
-        vault, audit, key = _shared(stores)
+        vault, audit, links, key = _shared(stores)
     ui, sinks = make_sinks(no_ui=args.no_ui, listen=shown,
                            project=str((args.project or Path.cwd()).resolve()), audit=audit)
     opts = Options()
@@ -223,7 +223,9 @@ async def _serve(args: argparse.Namespace, modes: list[str], shown: list[str],
         if not ready.done():
             ready.set_result(addon)
 
-    addon = RedactProxy(sinks, on_ready=on_ready, vault=vault, vault_key=key)
+    addon = RedactProxy(sinks, on_ready=on_ready, vault=vault, vault_key=key, links=links)
+    if audit is not None:  # the writer thread says at once when the store fails: refuse
+        audit.on_failure = lambda reason: setattr(addon, "store_error", reason)
     from redactproxy.keys import KeyStore
     from redactproxy.proxy.access import TeamAccess
     from redactproxy.proxy.health import Health
@@ -273,6 +275,8 @@ async def _serve(args: argparse.Namespace, modes: list[str], shown: list[str],
         await runner
     finally:
         ui.stop()
+        if audit is not None:
+            audit.close()  # write what is still queued
         try:
             (home / "proxy.json").unlink()
         except OSError:

@@ -26,6 +26,7 @@ from redactproxy.errors import StoreError
 from redactproxy.hosts import provider_for_host
 from redactproxy.protocols.apis import identify
 from redactproxy.protocols.errors import error_body, error_headers
+from redactproxy.proxy.offloop import off_loop
 from redactproxy.records import RequestRecord
 from redactproxy.stores.tokens import TOKEN_PREFIX, TokenStore
 
@@ -68,7 +69,7 @@ class TeamAccess:
         self.required = ctx.options.redact_require_tokens
         self.tls_only = ctx.options.redact_tls_only
 
-    def request(self, flow: http.HTTPFlow) -> None:
+    async def request(self, flow: http.HTTPFlow) -> None:
         if not self.required or flow.response is not None:
             return
         req = flow.request
@@ -83,10 +84,8 @@ class TeamAccess:
                          "(ask for one: redactproxy tokens create NAME)", "token_missing")
             return
         where, token = found
-        try:
-            if self._tokens is None:
-                self._tokens = self._open_tokens()
-            name = self._tokens.developer(token)
+        try:  # the token store may be a shared database: ask it beside the event loop
+            name = await off_loop(self._developer, token)
         except StoreError as e:
             self._refuse(flow, 503, f"cannot check the developer token ({e}); the request was "
                          "not forwarded", "store_error")
@@ -105,6 +104,11 @@ class TeamAccess:
         else:
             req.headers[where] = req.headers[where].replace(token, key)
         flow.metadata[DEVELOPER] = name
+
+    def _developer(self, token: str) -> str | None:
+        if self._tokens is None:
+            self._tokens = self._open_tokens()
+        return self._tokens.developer(token)
 
     def _team_key(self, host: str) -> str | None:
         key = os.environ.get(TEAM_KEY_ENV)

@@ -13,13 +13,14 @@ proxy (``redactproxy.stores.keysource``), audit rows carry metadata only, tokens
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 from redactproxy.audit import StoredRequest, VerifyResult
 from redactproxy.records import RequestRecord
 from redactproxy.stores.tokens import TokenInfo
 
-__all__ = ["EvidenceStore", "TokenInfo", "VaultStore"]
+__all__ = ["EvidenceStore", "LinkStore", "TokenInfo", "VaultStore"]
 
 
 @runtime_checkable
@@ -46,6 +47,21 @@ class VaultStore(Protocol):
     def close(self) -> None:
         """Release the connection or file."""
         ...
+
+
+@runtime_checkable
+class LinkStore(Protocol):
+    """Server-side conversation id -> granted placeholders (``grants.Links`` or ``PgLinks``)."""
+
+    def get(self, scope: str, ids: Iterable[str]) -> set[str]:
+        """Placeholders granted along every conversation in ``ids``."""
+        ...
+
+    def add(self, scope: str, rid: str, placeholders: Iterable[str]) -> None:
+        """Merge ``placeholders`` into what ``rid`` continues with (raises StoreError)."""
+        ...
+
+    def close(self) -> None: ...
 
 
 @runtime_checkable

@@ -131,6 +131,12 @@ class Stores:
 
         return PgVault(self.database(), key)
 
+    def links(self) -> Any:
+        """The shared conversation links (PostgreSQL only; the addon keeps SQLite's own)."""
+        from redactproxy.stores.pglinks import PgLinks
+
+        return PgLinks(self.database())
+
     def audit(self, *, create: bool = True) -> Any:
         """The audit store."""
         if self.url is None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterable
 
 from redactproxy.errors import StoreError
 from redactproxy.placeholders import format_placeholder, parse_placeholder
@@ -159,6 +160,46 @@ class PgVault:
             return None
         self._remember(scope, entity, number, value)
         return value
+
+    def cached(self, scope: str, placeholder: str) -> str | None:
+        """The value behind ``placeholder`` if this process has seen it (no database call).
+
+        Restoration runs on the proxy's event loop: it uses this, after ``warm`` read the
+        request's placeholders beside the loop.
+        """
+        return self._by_placeholder.get((scope, placeholder))
+
+    def warm(self, scope: str, placeholders: Iterable[str]) -> None:
+        """Read the values of ``placeholders`` not cached yet, in one query (blocking).
+
+        A database failure is logged: those placeholders then stay unrestored, as with
+        ``lookup``.
+        """
+        wanted: dict[tuple[str, int], str] = {}
+        for ph in placeholders:
+            if (scope, ph) not in self._by_placeholder:
+                parts = parse_placeholder(ph)
+                if parts is not None:
+                    wanted[parts] = ph
+        if not wanted:
+            return
+        try:
+            rows = self._db.query(
+                "read vault", "SELECT entity, number, nonce, ciphertext FROM vault_entries "
+                "WHERE scope = %s AND (entity, number) IN (SELECT * FROM unnest("
+                "%s::text[], %s::int[]))",
+                (scope, [e for e, _ in wanted], [n for _, n in wanted]))
+        except StoreError as e:
+            log.warning("placeholders not restored: %s", e)
+            return
+        for entity, number, nonce, ct in rows:
+            try:
+                value = self._cipher.decrypt(scope, entity, number, bytes(nonce), bytes(ct))
+            except Exception:  # noqa: BLE001 - wrong key or tampered row: never guess a value
+                log.error("vault row %s/%s cannot be decrypted (wrong vault key?)", entity,
+                          number)
+                continue
+            self._remember(scope, entity, number, value)
 
     def size(self, scope: str | None = None) -> int:
         """Number of mappings in the database (in one scope, or all)."""

@@ -1,10 +1,15 @@
-"""One PostgreSQL connection shared by a proxy's stores: transactions, reconnects, schema.
+"""A small pool of PostgreSQL connections shared by a proxy's stores: transactions,
+reconnects, schema.
 
 psycopg 3 is an optional dependency (the ``team`` extra); importing this module without it
 raises ``StoreError`` saying how to install it. Each store method runs one short transaction
-under a lock; a connection lost to an outage is dropped and reopened by the next call, so
-the proxy refuses requests while the database is down and serves them again once it is back,
-without a restart. Errors never carry the URL's password.
+on a connection taken from the pool (at most ``POOL_SIZE`` per process, so replicas x pool
+stays far below the server's ``max_connections`` however many clients the gateway serves);
+the proxy calls the stores from worker threads (``redactproxy.proxy.offloop``), never from
+its event loop, so a slow statement delays only the requests that need it. A connection
+lost to an outage is dropped and reopened by the next call, so the proxy refuses requests
+while the database is down and serves them again once it is back, without a restart.
+Errors never carry the URL's password.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ __all__ = ["Database", "safe_url"]
 #: Seconds to wait for a connection, and for one statement (an outage must not hang requests).
 CONNECT_TIMEOUT = 3
 STATEMENT_TIMEOUT_MS = 5000
+#: Connections per process: the store threads (``offloop.STORE_THREADS``) plus the writer.
+POOL_SIZE = 6
 
 
 def safe_url(url: str) -> str:
@@ -41,36 +48,50 @@ def safe_url(url: str) -> str:
 
 
 class Database:
-    """A lazily (re)opened connection to ``url`` and the schema of the stores.
+    """Lazily (re)opened connections to ``url`` (a pool of ``size``) and the stores' schema.
 
     Args:
         url: ``postgresql://user:password@host:port/dbname`` (libpq URL or key=value string).
+        size: Most connections open at once; callers beyond that wait for a free one.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, size: int = POOL_SIZE) -> None:
         self.url = url
         self.where = safe_url(url)
-        self._lock = threading.RLock()
-        self._conn: psycopg.Connection[Any] | None = None
+        self.size = size
+        self._free: list[psycopg.Connection[Any] | None] = [None] * size
+        self._slots = threading.Semaphore(size)
+        self._pool_lock = threading.Lock()
+        self._mine = threading.local()  # the connection a thread holds (nested transactions)
         self._schemas: set[str] = set()
 
-    def _connect(self) -> psycopg.Connection[Any]:
-        if self._conn is not None and not self._conn.closed and not self._conn.broken:
-            return self._conn
-        self._drop()
-        self._conn = psycopg.connect(
+    def _connect(self, conn: psycopg.Connection[Any] | None) -> psycopg.Connection[Any]:
+        if conn is not None and not conn.closed and not conn.broken:
+            return conn
+        _close(conn)
+        return psycopg.connect(
             self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
             options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
             application_name="redactproxy")
-        return self._conn
 
-    def _drop(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            except psycopg.Error:
-                pass
-            self._conn = None
+    @contextmanager
+    def _checkout(self) -> Iterator[list[psycopg.Connection[Any] | None]]:
+        """A pool slot (``[connection or None]``) for this thread; nested calls share it."""
+        held = getattr(self._mine, "slot", None)
+        if held is not None:
+            yield held
+            return
+        self._slots.acquire()
+        with self._pool_lock:
+            slot = [self._free.pop()]
+        self._mine.slot = slot
+        try:
+            yield slot
+        finally:
+            self._mine.slot = None
+            with self._pool_lock:
+                self._free.append(slot[0])
+            self._slots.release()
 
     @contextmanager
     def transaction(self, what: str, *, isolation: str | None = None,
@@ -82,9 +103,9 @@ class Database:
             isolation: ``REPEATABLE READ`` for consistent multi-statement reads.
             autocommit: Run each statement on its own instead (single reads).
         """
-        with self._lock:
+        with self._checkout() as slot:
             try:
-                conn = self._connect()
+                conn = slot[0] = self._connect(slot[0])
                 if autocommit:
                     with conn.cursor() as cur:
                         yield cur
@@ -94,9 +115,11 @@ class Database:
                         cur.execute(f"SET TRANSACTION ISOLATION LEVEL {isolation}")
                     yield cur
             except psycopg.Error as e:
-                if isinstance(e, psycopg.OperationalError) or (
-                        self._conn is not None and self._conn.broken):
-                    self._drop()
+                conn = slot[0]
+                if conn is not None and (isinstance(e, psycopg.OperationalError)
+                                         or conn.broken):
+                    _close(conn)
+                    slot[0] = None
                 first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
                 raise StoreError(f"cannot {what} ({self.where}): {first}") from None
 
@@ -116,6 +139,16 @@ class Database:
         self._schemas.add(name)
 
     def close(self) -> None:
-        """Close the connection (a later call reopens it)."""
-        with self._lock:
-            self._drop()
+        """Close the idle connections (a later call reopens them)."""
+        with self._pool_lock:
+            for i, conn in enumerate(self._free):
+                _close(conn)
+                self._free[i] = None
+
+
+def _close(conn: psycopg.Connection[Any] | None) -> None:
+    if conn is not None:
+        try:
+            conn.close()
+        except psycopg.Error:
+            pass

@@ -80,9 +80,17 @@ def test_two_replicas_share_placeholders_and_one_chain(proxy_factory, upstream: 
     assert r2.choices[0].message.content == f"Echo: and {EMAIL2}, copy {EMAIL}"
     # Replica A writes and restores the placeholder replica B created (and A never saw).
     # (A literal placeholder typed by a client is never restored: issue 10.)
-    stream = _openai(a).chat.completions.create(model="gpt-4o", stream=True, messages=[
-        {"role": "user", "content": f"quote {EMAIL2}"}])
-    assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices) \
+    # Read to the end of the body: the SDK hangs up right after [DONE], which the record
+    # may then count as cut short (upstream_error) depending on who is faster.
+    with httpx2.stream("POST", f"http://127.0.0.1:{a.port}/v1/chat/completions",
+                       json={"model": "gpt-4o", "stream": True, "messages": [
+                           {"role": "user", "content": f"quote {EMAIL2}"}]},
+                       headers={"authorization": "Bearer sk-test",
+                                "x-redactproxy-token": a.secret}, trust_env=False) as resp:
+        body = resp.read().decode()
+    deltas = [json.loads(line[6:])["choices"] for line in body.splitlines()
+              if line.startswith("data: {")]
+    assert "".join(c[0]["delta"].get("content") or "" for c in deltas if c) \
         == f"Echo: quote {EMAIL2}"
     assert _sent_text(upstream) == "quote <EMAIL_ADDRESS_1>"
     a.stop()
@@ -205,3 +213,92 @@ def test_gateway_serves_tls_from_given_certificate(proxy_factory, upstream: Fake
     plain = httpx2.post(f"http://127.0.0.1:{pp.port}/v1/chat/completions", json={},
                         headers={"authorization": f"Bearer {token}"}, trust_env=False)
     assert plain.status_code == 403 and plain.json()["error"]["code"] == "tls_required"
+
+
+# --- store calls beside the event loop, links shared by replicas --------------------------
+
+
+def _allocation_waits(pg_url: str) -> bool:
+    """True while a replica's statement waits on a lock another session holds."""
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        return bool(conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'redactproxy' "
+            "AND wait_event_type = 'Lock'").fetchone()[0])
+
+
+def _chat(pp: ProxyProcess, text: str, **extra: Any) -> httpx2.Response:
+    return httpx2.post(f"http://127.0.0.1:{pp.port}/v1/chat/completions",
+                       json={"model": "gpt-4o", "messages": [{"role": "user", "content": text}],
+                             **extra},
+                       headers={"authorization": "Bearer sk-test",
+                                "x-redactproxy-token": pp.secret}, trust_env=False, timeout=60)
+
+
+def test_a_stalled_database_does_not_stall_other_streams(proxy_factory, upstream: FakeUpstream,
+                                                          pg_url: str) -> None:
+    """A vault allocation stuck behind a database lock delays its own request only: a
+    stream through the same replica is served from first to last event meanwhile."""
+    import threading
+
+    import psycopg
+
+    pp = proxy_factory(args=GATEWAY, env=_env(pg_url))
+    assert _chat(pp, f"warm up {EMAIL}").status_code == 200  # tables made, detector ready
+    stalled: dict[str, httpx2.Response] = {}
+    with psycopg.connect(pg_url) as blocker:  # one transaction until the block ends
+        blocker.execute("LOCK TABLE vault_counters IN EXCLUSIVE MODE")
+        waiter = threading.Thread(target=lambda: stalled.setdefault(
+            "r", _chat(pp, f"new value {EMAIL2}")))
+        waiter.start()
+        deadline = time.monotonic() + 20
+        while not _allocation_waits(pg_url):
+            assert time.monotonic() < deadline, "the allocation never reached the lock"
+            time.sleep(0.05)
+        events, last = 0, ""
+        with httpx2.stream("POST", f"http://127.0.0.1:{pp.port}/v1/chat/completions",
+                           json={"model": "gpt-4o", "stream": True, "messages": [
+                               {"role": "user", "content": "nothing sensitive in here"}]},
+                           headers={"authorization": "Bearer sk-test",
+                                    "x-redactproxy-token": pp.secret},
+                           trust_env=False, timeout=60) as resp:
+            for line in resp.iter_lines():
+                if line.startswith("data: "):
+                    events, last = events + 1, line
+        assert resp.status_code == 200 and events > 3 and last == "data: [DONE]"
+        assert _allocation_waits(pg_url) and "r" not in stalled  # still held up meanwhile
+    waiter.join(60)
+    r = stalled["r"]
+    assert r.status_code == 200, r.text
+    assert r.json()["choices"][0]["message"]["content"] == f"Echo: new value {EMAIL2}"
+    assert_absent(upstream.last().body, (EMAIL2,))
+
+
+def test_responses_conversation_continues_on_the_other_replica(
+        proxy_factory, upstream: FakeUpstream, pg_url: str, tmp_path: Path) -> None:
+    """``previous_response_id`` grants travel through the shared store (issue 10 links)."""
+    import re
+
+    project = tmp_path / "project"
+    project.mkdir()
+    a = proxy_factory(args=GATEWAY, env=_env(pg_url), project=project)
+    b = proxy_factory(args=GATEWAY, env=_env(pg_url), project=project)
+    first = _openai(a).responses.create(model="gpt-4o", input=f"note {EMAIL}")
+    assert first.output_text == f"Echo: note {EMAIL}"
+    m = re.search(r"<EMAIL_ADDRESS_\d+>", upstream.last().body.decode())
+    assert m
+    ph = m.group(0)
+    # The next turn holds no value and lands on B: the answer names A's placeholder.
+    second = _openai(b).responses.create(model="gpt-4o", input="and again?",
+                                         previous_response_id=first.id,
+                                         extra_headers={"x-fake-reply": f"It was {ph}"})
+    assert second.output_text == f"It was {EMAIL}"
+    third = _openai(a).responses.create(model="gpt-4o", input="once more", stream=True,
+                                        previous_response_id=second.id,
+                                        extra_headers={"x-fake-reply": f"Still {ph}"})
+    assert "".join(e.delta for e in third if e.type == "response.output_text.delta") \
+        == f"Still {EMAIL}"
+    lone = _openai(b).responses.create(model="gpt-4o", input="hello",
+                                       extra_headers={"x-fake-reply": f"It was {ph}"})
+    assert lone.output_text == f"It was {ph}"  # continues nothing: granted nothing
