@@ -34,6 +34,7 @@ def _found(text: str) -> list[str]:
     ("司马懿同学请到办公室", "司马懿"),
     ("这次重构由王翀牵头", "王翀"),  # 翀: a rare character, in few everyday words
     ("值班：司寇翎（备岗）", "司寇翎"),  # a rarer compound surname
+    ("我问过蒋思远了", "蒋思远"),  # 过 after a verb is no degree adverb
 ])
 def test_finds_names_in_context(text: str, name: str) -> None:
     assert name in _found(text)
@@ -50,6 +51,8 @@ def test_finds_names_in_context(text: str, name: str) -> None:
     "此致\n敬礼\n",  # a letter's closing on lines of its own
     "缓存层和任务总是一起超时。",  # 总是 (always) is no title
     "监控平台的丢包率明显好转。",  # 包率: an unknown word of surname + 率 (in 600+ words)
+    "显卡温度很高时风扇转速会自动提高。",  # 很 (very) + 高时: a degree adverb, no name after it
+    "活动页在弱网下白屏。",
 ])
 def test_everyday_words_starting_with_a_surname_are_not_names(text: str) -> None:
     assert _found(text) == []

@@ -122,7 +122,7 @@ NOT_NAMES = frozenset(
     "隋某 商场 刁某 沙漠 荣获 巫某 寇某 桑某 郎某 甄某 丛书 仲某 虞某 敖某 巩某 明星 佘某 "
     "池子 查阅 麻将 苑某 迟早 邝某 官员 封锁 谈话 匡某 鞠某 惠州 荆州 乐曲 冀某 郁某 胥某 "
     "南宁 班长 储某 原本 栗某 燕窝 楚国 鄢某 劳务 谌某 奚某 皮带 粟某 冼某 蔺某 楼房 盘子 "
-    "满意 闻到 位于 厉某 伊朗".split())
+    "满意 闻到 位于 厉某 伊朗 白屏 黑屏 花屏 蓝屏 闪屏".split())
 
 
 def has_cjk(text: str) -> bool:
@@ -139,6 +139,9 @@ _LABELS = ("姓名", "名字", "联系人", "收件人", "收货人", "寄件人
 _TITLES = ("老师", "经理", "先生", "女士", "小姐", "同学", "总监", "医生", "律师", "教授",
            "主任", "博士", "师傅", "阿姨", "叔叔", "总", "工", "部长", "处长", "科长", "院长",
            "校长", "老板", "主管", "助理", "同志", "大夫", "护士", "组长", "董事长", "总裁")
+# Degree adverbs: what follows them is an adjective or a verb, never a person.
+_DEGREE = ("很", "太", "更", "最", "挺", "非常", "比较", "特别", "十分", "过于", "极其", "相当",
+           "越来越", "有点", "稍微")
 # Characters that end a name candidate: function words and verbs that follow names.
 _NAME_END = frozenset("的了在是和与及或说把被给向对从到也都就还又将已让请要会能")
 _NR_TAGS = frozenset({"nr", "nrt", "nrfg"})
@@ -301,6 +304,8 @@ def _name_at(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int,
         return len(toks), 0.8  # a run that is just a name: a value, a cell, a signature
     before = run[max(0, s - 6):s] if s else lead
     context = before.endswith(_LABELS)
+    if not context and before.endswith(_DEGREE):
+        return None  # 很高时, 太白了: a degree adverb modifies an adjective or verb, not a name
     given_chars = d.given_chars
     if len(word) > sl:  # 1. one word: surname + given name
         if len(word) > sl + 2 or word in NOT_NAMES:
