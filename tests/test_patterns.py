@@ -71,6 +71,21 @@ def test_keywords_gate_rules() -> None:
     assert len(det.analyze("PIN 1234")) == 1
 
 
+def test_prefilter_gates_rules_and_keeps_matches_whole() -> None:
+    rule = parse_rule({"id": "p", "entity": "P", "pattern": r"(?<![0-9A-Z])[A-Z]{2}\d{6}",
+                       "prefilter": "[0-9]{6}"}, "x", 1)
+    det = PatternDetector([rule], before=4, after=4)
+    text = "x" * 50 + " AB123456 " + "y" * 50 + " CD654321"
+    assert [text[f.start:f.end] for f in det.analyze(text)] == ["AB123456", "CD654321"]
+    assert det.analyze("AB12345 no six digits here") == []
+
+
+def test_ascii_text_skips_non_ascii_keywords() -> None:
+    scanner = KeywordScanner(["密钥", "token"])
+    assert dict(scanner.positions("a token")) == {"token": [2]}
+    assert dict(scanner.positions("密钥 token")) == {"密钥": [0], "token": [3]}
+
+
 def test_overlaps_longest_then_score() -> None:
     a = Finding(0, 10, "A", "a", 0.5)
     b = Finding(2, 5, "B", "b", 0.99)

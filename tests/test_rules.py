@@ -66,6 +66,10 @@ BAD = [
     ("pattern = '(x)'\nsecret_group = 2", "secret_group: must be an integer from 0 to 1 (the "
      "pattern's group count); the value span would be undefined"),
     ("pattern = 'x'\nkeyword = ['x']", "keyword: unknown key; it would be silently ignored"),
+    ("pattern = 'x'\nprefilter = '[0-9'", "prefilter: invalid regex (unterminated character "
+     "set at position 4); the rule cannot run"),
+    ("pattern = 'x'\nkeywords = ['x']\nprefilter = 'x'", "prefilter: only for rules without "
+     "keywords (keywords already limit where the rule runs)"),
 ]
 
 

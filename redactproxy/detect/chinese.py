@@ -27,6 +27,7 @@ characters costs one regex search.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections import Counter
 from typing import Any
@@ -38,7 +39,6 @@ from redactproxy.detect.base import Finding
 __all__ = ["ChineseNames", "has_cjk"]
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_RE = regex.compile(f"[{_CJK}]")
 _RUN = regex.compile(f"[{_CJK}]+")
 
 COMPOUND_SURNAMES = frozenset(
@@ -125,9 +125,13 @@ NOT_NAMES = frozenset(
     "满意 闻到 位于 厉某 伊朗 白屏 黑屏 花屏 蓝屏 闪屏".split())
 
 
+# The standard library's engine scans a character class about twice as fast as ``regex``.
+_CJK_ANY = re.compile(f"[{_CJK}]")
+
+
 def has_cjk(text: str) -> bool:
-    """True if ``text`` holds at least one Chinese character."""
-    return _CJK_RE.search(text) is not None
+    """True if ``text`` holds at least one Chinese character (ASCII text: free)."""
+    return not text.isascii() and _CJK_ANY.search(text) is not None
 
 
 _LABELS = ("姓名", "名字", "联系人", "收件人", "收货人", "寄件人", "发件人", "客户", "患者",

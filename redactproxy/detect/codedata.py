@@ -40,7 +40,7 @@ from redactproxy.detect.names import (
 )
 from redactproxy.detect.patterns import KeywordScanner
 
-__all__ = ["CodeDataNames", "Slot", "name_slots"]
+__all__ = ["HINT_WORDS", "CodeDataNames", "Slot", "name_slots"]
 
 _CJK_KEYS = ("姓名", "名字", "联系人", "收件人", "收货人", "寄件人", "客户", "客户姓名", "负责人",
              "申请人", "作者", "经办人", "持卡人", "户名", "员工", "用户名称")
@@ -118,7 +118,8 @@ def _key_kind(key: str) -> str | None:
 
 # Every name-like key holds one of these: lines without one are never parsed further.
 # (first_name, surname, forename ... all hold "name".)
-_HINTS = KeywordScanner(w.lower() for w in (*_NAME_PARTS, *_CJK_KEYS, "insert"))
+HINT_WORDS = frozenset(w.lower() for w in (*_NAME_PARTS, *_CJK_KEYS, "insert"))
+_HINTS = KeywordScanner(HINT_WORDS)
 
 
 _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
@@ -130,8 +131,12 @@ def _key_at(text: str, start: int, end: int) -> tuple[int, int, str] | None:
     (``names``, ``namespace``)."""
     while end < len(text) and text[end] == "_":
         end += 1
-    if end < len(text) and (text[end].isalnum() or text[end] in "_-"):
-        return None
+    if end < len(text):
+        c = text[end]
+        # Only a separator, a quote closing the key, a space or a CSV comma may follow a key
+        # (``name)``, ``name.``, ``names`` are no keys).
+        if c not in "\"'=:," and not c.isspace():
+            return None
     k = start
     if text[start].isascii():
         while k > 0 and start - k < 40 and text[k - 1] in _KEY_CHARS:
@@ -143,20 +148,25 @@ def _key_at(text: str, start: int, end: int) -> tuple[int, int, str] | None:
     return k, end, text[k:end]
 
 
-def name_slots(text: str) -> Iterator[Slot]:
+def name_slots(text: str, hits: dict[str, list[int]] | None = None) -> Iterator[Slot]:
     """Yield the values stored under name-like keys in ``text`` (code, JSON, YAML, CSV, SQL).
 
     A C-speed keyword search finds the name-like words; only where one ends a key followed
     by a separator (``=``, ``:``, ``=>``) is a value read, so code without such keys costs
     one pass of the keyword automaton and a few checks per word found.
+
+    Args:
+        text: The text.
+        hits: Where the ``HINT_WORDS`` occur in ``text`` (lower-cased, with other words
+            perhaps), when a shared keyword pass already found them.
     """
-    found = _HINTS.positions(text)
+    found = _HINTS.positions(text) if hits is None else hits
     if not found:
         return
     headers: set[int] = set()
     kinds: dict[str, str | None] = {}
     for word, starts in found.items():
-        if word == "insert":
+        if word == "insert" or word not in HINT_WORDS:
             continue
         for p in starts:
             at = _key_at(text, p, p + len(word))
@@ -310,11 +320,16 @@ class CodeDataNames:
 
     rule = "code.person"
 
-    def analyze(self, text: str) -> list[Finding]:
-        """Return the name values found under name-like keys in ``text``."""
+    def analyze(self, text: str, hits: dict[str, list[int]] | None = None) -> list[Finding]:
+        """Return the name values found under name-like keys in ``text``.
+
+        Args:
+            text: The text.
+            hits: Keyword positions from a shared pass (``name_slots``), if any.
+        """
         out: list[Finding] = []
         seen: set[tuple[int, int]] = set()
-        for slot in name_slots(text):
+        for slot in name_slots(text, hits):
             if (slot.start, slot.end) in seen:
                 continue
             seen.add((slot.start, slot.end))

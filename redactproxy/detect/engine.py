@@ -19,7 +19,7 @@ import regex
 
 from redactproxy.detect.base import Finding
 from redactproxy.detect.chinese import ChineseNames
-from redactproxy.detect.codedata import CodeDataNames
+from redactproxy.detect.codedata import HINT_WORDS, CodeDataNames
 from redactproxy.detect.names import plausible_person, plausible_place
 from redactproxy.detect.nlp import DEFAULT_MODEL, NER_ENTITIES, NlpDetector
 from redactproxy.detect.patterns import PatternDetector, resolve_overlaps
@@ -87,7 +87,7 @@ class Engine:
         packs = load_builtin_packs(spec.packs)
         rules: list[Rule] = [r for p in packs for r in p.rules]
         rules += [parse_rule(t, src, line) for src, line, t in spec.rules]
-        self.patterns = PatternDetector(rules)
+        self.patterns = PatternDetector(rules, extra_keywords=HINT_WORDS)
         policy: dict[str, dict[str, Any]] = {}
         for p in packs:
             for ent, conf in p.entities.items():
@@ -137,9 +137,10 @@ class Engine:
             text: The text.
             ner: Its NER view and the NER guesses on it, when already computed in a batch.
         """
-        found = self.patterns.analyze(text)
+        hits = self.patterns.keyword_positions(text)  # one keyword pass for both
+        found = self.patterns.analyze(text, hits)
         found += self.chinese.analyze(text)
-        found += self.codedata.analyze(text)
+        found += self.codedata.analyze(text, hits)
         found += self.presidio.analyze(text)
         if self.known is not None:
             found += self.known.analyze(text)

@@ -84,21 +84,35 @@ class KeywordScanner:
     """
 
     def __init__(self, keywords: Iterable[str]) -> None:
-        self._automaton: Any = None
         words = sorted(set(keywords))
-        if words:
-            self._automaton = ahocorasick.Automaton()
-            for w in words:
-                self._automaton.add_word(w, (len(w) - 1, w))
-            self._automaton.make_automaton()
+        self._all = _automaton(words)
+        # Non-ASCII keywords (Chinese ones) make pyahocorasick's walk about twice as slow,
+        # and cannot occur in ASCII text, which most traffic is: that gets an automaton
+        # without them.
+        ascii_words = [w for w in words if w.isascii()]
+        self._ascii = self._all if len(ascii_words) == len(words) else _automaton(ascii_words)
 
     def positions(self, text: str) -> dict[str, list[int]]:
         """Map each keyword found in ``text`` (case-insensitively) to its start offsets."""
         out: dict[str, list[int]] = defaultdict(list)
-        if self._automaton is not None:
-            for end, (back, word) in self._automaton.iter(_lower(text)):
-                out[word].append(end - back)
+        if self._all is not None:
+            low = _lower(text)
+            automaton = self._ascii if low.isascii() else self._all
+            if automaton is not None:
+                for end, (back, word) in automaton.iter(low):
+                    out[word].append(end - back)
         return out
+
+
+def _automaton(words: list[str]) -> Any:
+    """An Aho-Corasick automaton reporting ``(len - 1, word)`` for each word, or None."""
+    if not words:
+        return None
+    automaton = ahocorasick.Automaton()
+    for w in words:
+        automaton.add_word(w, (len(w) - 1, w))
+    automaton.make_automaton()
+    return automaton
 
 
 class PatternDetector:
@@ -114,34 +128,54 @@ class PatternDetector:
         timeout: Seconds allowed to each regex search.
         before: Characters before a keyword where a match of its rule may start.
         after: Initial window length after a keyword.
+        extra_keywords: Lower-case words whose positions other detectors need
+            (``keyword_positions``): found in the same pass as the rules' keywords.
     """
 
     def __init__(self, rules: Iterable[Rule], *, timeout: float = DEFAULT_TIMEOUT,
-                 before: int = 256, after: int = 512) -> None:
+                 before: int = 256, after: int = 512,
+                 extra_keywords: Iterable[str] = ()) -> None:
         self.rules: tuple[Rule, ...] = tuple(rules)
         self.timeout = timeout
         self.before = before
         self.after = after
         self._always = [r for r in self.rules if not r.keywords]
         self._keyed = [r for r in self.rules if r.keywords]
-        self._scanner = KeywordScanner(k for r in self._keyed for k in r.keywords)
+        self._scanner = KeywordScanner([*(k for r in self._keyed for k in r.keywords),
+                                        *extra_keywords])
 
-    def analyze(self, text: str) -> list[Finding]:
+    def keyword_positions(self, text: str) -> dict[str, list[int]]:
+        """Where the rules' keywords and the ``extra_keywords`` occur in ``text`` (one pass,
+        shared with other detectors that need keyword positions)."""
+        return self._scanner.positions(text)
+
+    def analyze(self, text: str, hits: dict[str, list[int]] | None = None) -> list[Finding]:
         """Return non-overlapping findings in ``text`` sorted by start offset.
+
+        Args:
+            text: The text.
+            hits: ``keyword_positions(text)``, when already computed.
 
         Raises:
             DetectorError: A rule's regex exceeded the timeout.
         """
-        return resolve_overlaps(self.analyze_all(text))
+        return resolve_overlaps(self.analyze_all(text, hits))
 
-    def analyze_all(self, text: str) -> list[Finding]:
+    def analyze_all(self, text: str,
+                    hits: dict[str, list[int]] | None = None) -> list[Finding]:
         """Every finding of every rule, overlaps kept (for tests and rule authoring)."""
         if not text:
             return []
         found: list[Finding] = []
         for rule in self._always:
-            found.extend(self._run(rule, text, [(0, len(text))]))
-        hits = self._scanner.positions(text)
+            if rule.prefilter is None:
+                found.extend(self._run(rule, text, [(0, len(text))]))
+                continue
+            starts = [m.start() for m in rule.prefilter.finditer(text, timeout=self.timeout)]
+            if starts:
+                found.extend(self._run(rule, text, self._windows(starts, len(text))))
+        if hits is None:
+            hits = self._scanner.positions(text)
         for rule in self._keyed:
             positions = sorted({p for k in rule.keywords for p in hits.get(k, ())})
             if positions:

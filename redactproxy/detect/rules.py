@@ -41,8 +41,8 @@ _ID = regex.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ENTITY = regex.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$")
 _HEADER = regex.compile(r"^\s*\[\[\s*rules\s*\]\]")
 _KEYS = frozenset({
-    "id", "entity", "description", "pattern", "secret_group", "keywords", "entropy",
-    "validator", "action", "score", "allow", "examples",
+    "id", "entity", "description", "pattern", "secret_group", "keywords", "prefilter",
+    "entropy", "validator", "action", "score", "allow", "examples",
 })
 
 
@@ -58,6 +58,9 @@ class Rule:
         compiled: The compiled ``regex`` pattern.
         secret_group: Group holding the value (0 = whole match).
         keywords: Lower-case substrings; the regex runs only if one occurs (empty = always).
+        prefilter: For a rule without keywords: a cheap regex (``[0-9]{6}``) that every match
+            holds within ``PatternDetector.before`` characters of its start; the rule runs
+            only around its hits (text without them costs one fast scan), or None.
         entropy: Minimum Shannon entropy (bits/char) of the value, or None.
         validator: Name of a function in ``validators.VALIDATORS``, or None.
         action: ``redact`` | ``mask`` | ``block`` | ``allow``.
@@ -77,6 +80,7 @@ class Rule:
     description: str = ""
     secret_group: int = 0
     keywords: tuple[str, ...] = ()
+    prefilter: regex.Pattern[str] | None = field(default=None, repr=False, compare=False)
     entropy: float | None = None
     validator: str | None = None
     action: Action = "redact"
@@ -184,6 +188,18 @@ def parse_rule(table: Mapping[str, Any], source: str, line: int | None, *,
         raise fail("secret_group", f"must be an integer from 0 to {compiled.groups} (the "
                                    "pattern's group count); the value span would be undefined")
     keywords = _str_list(table.get("keywords", []), fail, "keywords", lower=True)
+    prefilter = None
+    if "prefilter" in table:
+        source_ = table["prefilter"]
+        if not isinstance(source_, str) or not source_:
+            raise fail("prefilter", "must be a non-empty regex string")
+        if keywords:
+            raise fail("prefilter", "only for rules without keywords (keywords already "
+                                    "limit where the rule runs)")
+        try:
+            prefilter = regex.compile(source_, regex.VERSION0)
+        except regex.error as e:
+            raise fail("prefilter", f"invalid regex ({e}); the rule cannot run") from None
     entropy = table.get("entropy")
     if entropy is not None and (isinstance(entropy, bool)
                                 or not isinstance(entropy, int | float) or not 0 <= entropy <= 8):
@@ -207,7 +223,7 @@ def parse_rule(table: Mapping[str, Any], source: str, line: int | None, *,
     no_match = _str_list(examples.get("no_match", []), fail, "examples.no_match")
     return Rule(
         id=rid, entity=entity, pattern=pattern, compiled=compiled, description=description,
-        secret_group=group, keywords=keywords,
+        secret_group=group, keywords=keywords, prefilter=prefilter,
         entropy=float(entropy) if entropy is not None else None, validator=validator,
         action=cast(Action, action), score=float(score),
         allow=tuple(a.lower() for a in allow), match=match, no_match=no_match,
