@@ -1,7 +1,12 @@
 """Team gateway load test: two replicas on one PostgreSQL, concurrent conversations, an outage.
 
 Usage: ``python benchmarks/team_load.py [--duration 90] [--clients 16] [--turns 4]
-[--outage 30] [--nlp] [--out FILE]``
+[--outage 30] [--window 60] [--nlp] [--out FILE]``
+
+The full run of issue 14 (200 clients, 10 minutes, PostgreSQL stopped 30 s in the middle;
+give it a quiet machine with 4+ cores)::
+
+    python benchmarks/team_load.py --clients 200 --duration 600 --outage 30 --baseline 30
 
 Everything runs on 127.0.0.1: a throw-away PostgreSQL cluster (``tests/pgserver.py``), the fake
 upstream in its own process, and two ``redactproxy start --store postgresql://...`` gateways
@@ -16,8 +21,15 @@ a new synthetic value and resends the history. Half-way through, PostgreSQL is s
   upstream, to the previous turn's (the provider's prompt cache survives the replica switch);
 * during the outage, requests refused in the provider's error format; afterwards served again;
   the audit chain holds one row per request the gateways answered and verifies;
-* latency (client-side, whole answer) against the upstream reached directly, and RSS of each
-  replica over time.
+* latency (client-side, whole answer) against the upstream reached directly, and per
+  ``--window`` (a minute by default): p95 added latency, RSS and open file descriptors of each
+  replica, PostgreSQL connections in use.
+
+Resources stay bounded whatever ``--clients``: each replica holds at most
+``redactproxy.stores.postgres.POOL_SIZE`` database connections (the server allows 200), and
+the run raises its open-file limit to the hard limit (children inherit it) or refuses to
+start if that is below what the clients need. Results go to ``--out`` (JSON) and a Markdown
+table beside it (``.md``), and are printed.
 """
 
 from __future__ import annotations
@@ -28,6 +40,7 @@ import json
 import os
 import random
 import re
+import resource
 import secrets
 import sys
 import tempfile
@@ -78,6 +91,7 @@ class Gateway:
     openai: int
     anthropic: int
     rss: list[tuple[float, float]] = field(default_factory=list)
+    fds: list[tuple[float, int]] = field(default_factory=list)
 
 
 def _body(shape: str, messages: list[dict[str, str]]) -> bytes:
@@ -158,6 +172,8 @@ class Load:
         self.t0 = 0.0
         self.outage: tuple[float, float] | None = None
         self.wrong: list[str] = []
+        self.pg_conns: list[tuple[float, int]] = []
+        self.url = ""
 
     def _send(self, client: Any, shape: str, replica: int | None,
               messages: list[dict[str, str]]) -> tuple[int, float, bytes]:
@@ -248,10 +264,24 @@ class Load:
             t.join()
 
     def _sample(self, end: float) -> None:
+        import psycopg
+
         while time.monotonic() < end + 1:
+            t = time.monotonic() - self.t0
             for gw in self.gateways:
                 assert gw.route.proc is not None
-                gw.rss.append((time.monotonic() - self.t0, rss_tree(gw.route.proc.pid)[0]))
+                gw.rss.append((t, rss_tree(gw.route.proc.pid)[0]))
+                try:
+                    gw.fds.append((t, len(os.listdir(f"/proc/{gw.route.proc.pid}/fd"))))
+                except OSError:
+                    pass
+            try:
+                with psycopg.connect(self.url, connect_timeout=2, autocommit=True) as conn:
+                    n = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE "
+                                     "application_name = 'redactproxy'").fetchone()
+                    self.pg_conns.append((t, int(n[0]) if n else 0))
+            except psycopg.Error:
+                pass  # the outage
             time.sleep(5)
 
     def _outage(self) -> None:
@@ -299,13 +329,27 @@ def summarize(load: Load, baseline: list[Result], bodies: dict[str, int],
     lat = [r.latency for r in served]
     base = [r.latency for r in baseline if r.kind == "ok"]
     after = [r.t for r in res if r.kind == "ok" and r.t > out[1]]
+    base_p95 = pct(base, 95) if base else None
+    step = load.args.window
     windows = []
-    for w in range(0, int(load.args.duration), 10):
-        wl = [r.latency for r in res if r.kind == "ok" and w <= r.t < w + 10]
-        windows.append({"t": w, "ok": len(wl), "p95_ms": round(pct(wl, 95) * 1000, 1)
-                        if wl else None,
-                        "refused": sum(1 for r in res if r.kind == "refused"
-                                       and w <= r.t < w + 10)})
+    for w in range(0, int(load.args.duration), int(step)):
+        inside = [r for r in res if w <= r.t < w + step]
+        wl = [r.latency for r in inside if r.kind == "ok"]
+        p95 = pct(wl, 95) if wl else None
+        windows.append({
+            "t": w, "ok": len(wl),
+            "refused": sum(1 for r in inside if r.kind == "refused"),
+            "error": sum(1 for r in inside if r.kind in ("error", "wrong_answer")),
+            "p95_ms": round(p95 * 1000, 1) if p95 is not None else None,
+            "added_p95_ms": round((p95 - base_p95) * 1000, 1)
+            if p95 is not None and base_p95 is not None else None,
+            "rss_mb": {gw.route.name: max((round(m) for t, m in gw.rss if w <= t < w + step),
+                                          default=None) for gw in load.gateways},
+            "fds": {gw.route.name: max((n for t, n in gw.fds if w <= t < w + step),
+                                       default=None) for gw in load.gateways},
+            "pg_connections": max((n for t, n in load.pg_conns if w <= t < w + step),
+                                  default=None)})
+    during = [r for r in res if load.outage and out[0] <= r.t <= out[1]]
     kinds: dict[str, int] = {}
     for r in res:
         kinds[r.kind] = kinds.get(r.kind, 0) + 1
@@ -328,11 +372,46 @@ def summarize(load: Load, baseline: list[Result], bodies: dict[str, int],
         "added_p95_ms": round((pct(lat, 95) - pct(base, 95)) * 1000, 1) if lat and base
         else None,
         "windows": windows,
+        "outage_requests": {
+            "refused_provider_format": sum(1 for r in during if r.kind == "refused"),
+            "other_errors": sum(1 for r in during if r.kind == "error"),
+            "served": sum(1 for r in during if r.kind == "ok")},
+        "forwarded_unscanned": bodies["leaks"],
+        "rss_growth_mb": {gw.route.name: _growth(gw.rss, load.args.duration)
+                          for gw in load.gateways},
+        "max_fds": {gw.route.name: max((n for _, n in gw.fds), default=None)
+                    for gw in load.gateways},
+        "max_pg_connections": max((n for _, n in load.pg_conns), default=None),
         "rss_mb": {gw.route.name: [(round(t), round(m)) for t, m in gw.rss]
                    for gw in load.gateways},
         "upstream": bodies, "audit_rows": audit_rows, "gateway_answered": answered,
         "chain_ok": chain_ok, "samples_of_errors": load.wrong,
     }
+
+
+def _growth(series: list[tuple[float, float]], duration: float) -> float | None:
+    """Median RSS of the last fifth of the run minus that of the first fifth (MB)."""
+    import statistics
+
+    head = [m for t, m in series if t < duration / 5]
+    tail = [m for t, m in series if t >= duration * 4 / 5]
+    if not head or not tail:
+        return None
+    return round(statistics.median(tail) - statistics.median(head), 1)
+
+
+def _raise_fd_limit(clients: int) -> int:
+    """Lift the open-file limit to the hard limit; refuse if the clients cannot fit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = clients * 8 + 512  # client sockets + each replica's client and upstream sides
+    if soft < need:
+        target = need * 2 if hard == resource.RLIM_INFINITY else min(hard, need * 2)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    if soft < need:
+        raise SystemExit(f"team_load: {clients} clients need about {need} open files; the "
+                         f"hard limit is {hard} (raise it: ulimit -Hn)")
+    return soft
 
 
 def main() -> int:
@@ -344,6 +423,8 @@ def main() -> int:
                    help="seconds PostgreSQL is stopped mid-run; 0 for none (default 30)")
     p.add_argument("--baseline", type=float, default=10.0,
                    help="seconds of direct-to-upstream baseline (default 10)")
+    p.add_argument("--window", type=float, default=60.0,
+                   help="seconds per reported window: p95, RSS, fds (default 60)")
     p.add_argument("--nlp", action="store_true", help="NER on (default: patterns only)")
     p.add_argument("--sqlite", action="store_true",
                    help="for comparison: each replica on its own SQLite files (no outage; "
@@ -355,6 +436,7 @@ def main() -> int:
         args.outage = 0
     if not 1 <= args.clients <= 400 or not 5 <= args.duration <= 3600:
         p.error("--clients 1..400 and --duration 5..3600 (this runs on one machine)")
+    fd_limit = _raise_fd_limit(args.clients)
     bindir = _bindir()
     if bindir is None:
         p.error("PostgreSQL is not installed (apt-get install postgresql)")
@@ -387,6 +469,7 @@ def main() -> int:
             gateways.append(start_gateway(name, up, workdir, None if args.sqlite else url,
                                           project, args.nlp))
         load = Load(args, up, gateways, pg, token)
+        load.url = url
         print(f"baseline: {args.clients} clients, {args.baseline:.0f} s direct", flush=True)
         load.run_phase(args.baseline, baseline=True)
         baseline = load.results
@@ -422,6 +505,8 @@ def main() -> int:
             db.close()
         summary = summarize(load, baseline, bodies, rows, ok)
         summary["store"] = "sqlite (one per replica)" if args.sqlite else "postgresql"
+        summary["fd_limit"] = fd_limit
+        summary["machine"] = {"cpus": os.cpu_count(), "load_avg_at_end": os.getloadavg()}
     finally:
         for gw in gateways:
             gw.route.stop()
@@ -432,42 +517,64 @@ def main() -> int:
         cleanup(workdir)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(summary, indent=2) + "\n")
-    _print(summary)
+    table = _table(summary)
+    args.out.with_suffix(".md").write_text(table + "\n")
+    print(table)
     bad = (summary["upstream"]["leaks"] or summary["upstream"]["turn_pairs_different"]
            or summary["by_kind"].get("wrong_answer") or not summary["chain_ok"]
            or summary["audit_rows"] != summary["gateway_answered"])
     return 1 if bad else 0
 
 
-def _print(s: dict[str, Any]) -> None:
+def _table(s: dict[str, Any]) -> str:
+    """The summary as Markdown: the checks, then one row per window."""
+    up = s["upstream"]
+    o = s["outage_requests"]
     rows = [
+        ("run", f"{s['clients']} clients, {s['duration_s']:.0f} s, {s['turns']} turns per "
+                f"conversation, store {s['store']}, NER {'on' if s['nlp'] else 'off'}, "
+                f"{s['machine']['cpus']} CPUs"),
         ("requests (ok / wrong answer / refused / error)",
          " / ".join(str(s["by_kind"].get(k, 0))
                     for k in ("ok", "wrong_answer", "refused", "error"))),
-        ("refused outside the outage", s["refused_outside_outage"]),
-        ("synthetic values seen by the upstream", s["upstream"]["leaks"]),
+        ("every answer restored", "yes" if not s["by_kind"].get("wrong_answer") else
+         f"NO: {s['by_kind']['wrong_answer']} wrong"),
+        ("forwarded unscanned (raw value seen by the upstream)", s["forwarded_unscanned"]),
         ("turn pairs resent byte-identical across replicas",
-         f"{s['upstream']['turn_pairs_checked'] - s['upstream']['turn_pairs_different']}"
-         f" of {s['upstream']['turn_pairs_checked']}"),
+         f"{up['turn_pairs_checked'] - up['turn_pairs_different']} of {up['turn_pairs_checked']}"),
+        ("PostgreSQL stopped (s into the run)", s["outage_s"]),
+        ("during the outage: refused in provider format / other errors / served",
+         f"{o['refused_provider_format']} / {o['other_errors']} / {o['served']}"),
+        ("refused outside the outage", s["refused_outside_outage"]),
+        ("first answer after PostgreSQL is back (s)", s["first_ok_after_outage_s"]),
         ("audit rows / requests the gateways answered",
          f"{s['audit_rows']} / {s['gateway_answered']} (chain "
          f"{'intact' if s['chain_ok'] else 'BROKEN'})"),
-        ("PostgreSQL stopped (s into the run)", s["outage_s"]),
-        ("first answer after PostgreSQL is back (s)", s["first_ok_after_outage_s"]),
         ("served requests/s (outside the outage)", s["throughput_rps"]),
         ("direct p50 / p95 (ms)", f"{s['direct_p50_ms']} / {s['direct_p95_ms']}"),
         ("gateway p50 / p95 (ms)", f"{s['gateway_p50_ms']} / {s['gateway_p95_ms']}"),
         ("added p95 (ms)", s["added_p95_ms"]),
+        ("RSS growth, last fifth minus first fifth (MB)",
+         ", ".join(f"{k} {v}" for k, v in s["rss_growth_mb"].items())),
+        ("max open fds per replica (limit)",
+         ", ".join(f"{k} {v}" for k, v in s["max_fds"].items()) + f" ({s['fd_limit']})"),
+        ("max PostgreSQL connections (both replicas)", s["max_pg_connections"]),
     ]
-    width = max(len(k) for k, _ in rows)
-    for k, v in rows:
-        print(f"{k.ljust(width)}  {v}")
-    print("p95 per 10 s window (ms):",
-          " ".join(f"{w['t']}s:{w['p95_ms']}" for w in s["windows"]))
-    for name, series in s["rss_mb"].items():
-        print(f"RSS {name} (s:MB):", " ".join(f"{t}:{m}" for t, m in series))
-    for e in s["samples_of_errors"]:
-        print("  sample:", e)
+    lines = ["| check | result |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in rows]
+    names = list(s["rss_mb"])
+    lines += ["", "| from (s) | ok | refused | errors | p95 (ms) | added p95 (ms) | "
+              + " | ".join(f"RSS {n} (MB)" for n in names) + " | "
+              + " | ".join(f"fds {n}" for n in names) + " | PG conns |",
+              "|---" * (6 + 2 * len(names) + 1) + "|"]
+    for w in s["windows"]:
+        lines.append(f"| {w['t']} | {w['ok']} | {w['refused']} | {w['error']} | {w['p95_ms']} "
+                     f"| {w['added_p95_ms']} | "
+                     + " | ".join(str(w["rss_mb"][n]) for n in names) + " | "
+                     + " | ".join(str(w["fds"][n]) for n in names)
+                     + f" | {w['pg_connections']} |")
+    lines += [f"sample: {e}" for e in s["samples_of_errors"]]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -127,6 +127,22 @@ def test_vault_second_instance_sees_first(backend: Backend) -> None:
     assert b.placeholder("p", "EMAIL_ADDRESS", "eve@example.org") == "<EMAIL_ADDRESS_2>"
 
 
+def test_pg_vault_cache_is_bounded_and_warm_reads_back(pg_url: str) -> None:
+    """Memory stays bounded; what the cache dropped is read again before restoration."""
+    from redactproxy.stores.pgvault import PgVault
+    from redactproxy.stores.postgres import Database
+
+    vault = PgVault(Database(pg_url), KEY)
+    vault.cache_limit = 3
+    phs = [vault.placeholder("p", "EMAIL_ADDRESS", f"u{i}@example.org") for i in range(5)]
+    assert vault.cached("p", phs[0]) is None and vault.cached("p", phs[4]) == "u4@example.org"
+    assert len(vault._by_value) == len(vault._by_placeholder) == 3  # noqa: SLF001
+    vault.warm("p", [phs[0], phs[1], "<EMAIL_ADDRESS_99>", "not a placeholder"])
+    assert vault.cached("p", phs[0]) == "u0@example.org"
+    assert vault.cached("p", phs[1]) == "u1@example.org"
+    assert vault.placeholder("p", "EMAIL_ADDRESS", "u2@example.org") == phs[2]  # from the db
+
+
 def test_vault_threads_never_share_a_placeholder(backend: Backend) -> None:
     v = backend.vault()
     values = [f"user{i}@example.org" for i in range(60)]

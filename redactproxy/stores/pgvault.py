@@ -12,8 +12,9 @@ numbering allocated in the database so that replicas agree:
 * the loser of a race on the same value (its insert hits the unique digest) rolls back its
   counter increment and reads the winner's placeholder.
 
-Mappings are cached in memory once seen; a placeholder another replica created is read from
-the database on first lookup.
+Mappings are cached in memory once seen (the ``CACHE_LIMIT`` most recently stored: a gateway
+serving a team for months must not grow without bound); a placeholder another replica
+created, or one dropped from the cache, is read from the database again when needed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 
 from redactproxy.errors import StoreError
@@ -31,6 +33,9 @@ from redactproxy.vault import VaultCipher
 __all__ = ["PgVault"]
 
 log = logging.getLogger("redactproxy")
+
+#: Mappings kept in memory per process (the oldest dropped first).
+CACHE_LIMIT = 200_000
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS vault_entries (
@@ -71,8 +76,9 @@ class PgVault:
         self._db = db
         self._cipher = VaultCipher(key)
         self._lock = threading.Lock()
-        self._by_value: dict[tuple[str, str], str] = {}
-        self._by_placeholder: dict[tuple[str, str], str] = {}
+        self._by_value: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._by_placeholder: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self.cache_limit = CACHE_LIMIT
         db.ensure_schema("vault", SCHEMA)
 
     @property
@@ -89,7 +95,13 @@ class PgVault:
         ph = format_placeholder(entity, number)
         with self._lock:
             self._by_value[(scope, value)] = ph
+            self._by_value.move_to_end((scope, value))
             self._by_placeholder[(scope, ph)] = value
+            self._by_placeholder.move_to_end((scope, ph))
+            while len(self._by_value) > self.cache_limit:
+                self._by_value.popitem(last=False)
+            while len(self._by_placeholder) > self.cache_limit:
+                self._by_placeholder.popitem(last=False)
         return ph
 
     def placeholder(self, scope: str, entity: str, value: str) -> str:
