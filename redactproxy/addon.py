@@ -125,7 +125,11 @@ class _FlowState:
 
 
 class _StreamPipe:
-    """``flow.response.stream`` callable: decompress, restore per SSE event, recompress."""
+    """``flow.response.stream`` callable: decompress, restore per SSE event, recompress.
+
+    Called once per network read (often one SSE event): the plain, uncompressed read costs
+    two bounded copies and the rewriter's byte scan, nothing else.
+    """
 
     def __init__(self, rewriter: StreamRewriter, encoding: str, on_first: Callable[[], None],
                  restored: bytearray, upstream: bytearray):
@@ -134,25 +138,25 @@ class _StreamPipe:
         self._restored = restored
         self._dec = decoder_for(encoding)
         self._enc = encoder_for(encoding)
-        self._on_first = on_first
-        self._first = True
+        self._coded = encoding.strip().lower() not in ("", "identity")
+        self._on_first: Callable[[], None] | None = on_first
         self._broken = False
 
     def __call__(self, data: bytes) -> bytes | list[bytes]:
-        if self._first:
-            self._first = False
+        if self._on_first is not None:
             self._on_first()
+            self._on_first = None
         if self._broken:
             return data or b""
         try:
             if data:
-                raw = self._dec.feed(data)
+                raw = self._dec.feed(data) if self._coded else data
                 if len(self._upstream) < _FlowState.ANSWER_LIMIT:
                     self._upstream += raw
                 plain = self._rewriter.feed(raw)
                 if len(self._restored) < _FlowState.ANSWER_LIMIT:
                     self._restored += plain
-                out = self._enc.feed(plain)
+                out = self._enc.feed(plain) if self._coded else plain
                 return out if out else []  # [] holds back; b"" would end a chunked body
             tail = self._rewriter.feed(self._dec.finish()) + self._rewriter.finish()
             self._restored += tail

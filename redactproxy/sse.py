@@ -27,6 +27,9 @@ class SSEEvent:
     @classmethod
     def parse(cls, raw: bytes) -> SSEEvent:
         """Parse the raw bytes of one event (UTF-8, terminator included)."""
+        if raw.startswith(b"data: ") and raw.find(b"\n") == len(raw) - 2 \
+                and raw.endswith(b"\n\n") and b"\r" not in raw:
+            return cls(raw, None, raw[6:-2].decode("utf-8"))  # one data line: most events
         text = raw.decode("utf-8")
         event: str | None = None
         data: list[str] = []
@@ -78,10 +81,15 @@ class SSEParser:
         """Add bytes; return every event completed by them, in order."""
         return [SSEEvent.parse(raw) for raw in self.feed_raw(chunk)]
 
+    def whole(self, chunk: bytes) -> bool:
+        """True if ``chunk`` is exactly one whole event and nothing is buffered: then it is
+        that event's raw bytes, and the parser's state needs no update."""
+        return not self._buf and chunk.endswith(b"\n\n") \
+            and chunk.find(b"\n\n") == len(chunk) - 2 and b"\r" not in chunk
+
     def feed_raw(self, chunk: bytes) -> list[bytes]:
         """Add bytes; return the raw bytes (terminator included) of every event completed."""
-        if not self._buf and chunk[-2:] == b"\n\n" and chunk.find(b"\n\n") == len(chunk) - 2 \
-                and b"\r" not in chunk:
+        if self.whole(chunk):
             return [chunk]  # exactly one whole event (a read per event: the usual case)
         buf = self._buf + chunk if self._buf else chunk
         if b"\r" not in buf:  # "\n" line endings only (the usual case): one split

@@ -60,6 +60,17 @@ def test_parse_fields():
     assert SSEEvent.parse(b"event: ping\n\n").event == "ping"
 
 
+@pytest.mark.parametrize("raw", [
+    b'data: {"a": 1}\n\n', b"data:  two\n\n", b"data: \n\n", b"data: x\r\n\r\n",
+    b"data: x\ndata: y\n\n", b"data: \xc3\xa9\n\n", b"data: x\n", b"data: x\n\n\n"])
+def test_one_line_events_parse_like_any_other(raw):
+    """The one-data-line shortcut gives what the general line walk gives."""
+    ev = SSEEvent.parse(raw)
+    lines = [ln.partition(":") for ln in raw.decode().replace("\r", "").split("\n") if ln]
+    datas = [v[1:] if v.startswith(" ") else v for k, _, v in lines if k == "data"]
+    assert (ev.raw, ev.event, ev.data) == (raw, None, "\n".join(datas))
+
+
 @pytest.mark.parametrize("raw, new, expected", [
     (b'data: {"a": "1"}\n\n', '{"a": "2"}', b'data: {"a": "2"}\n\n'),
     (b'data:{"a": "1"}\r\n\r\n', '{"a": "2"}', b'data:{"a": "2"}\r\n\r\n'),

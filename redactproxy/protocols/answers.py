@@ -32,6 +32,10 @@ _SKIP_KEYS = frozenset({"signature", "thoughtSignature", "thought_signature",
 # Events streaming tool-call arguments: always fed to their channel, "<" or not, because a
 # credential's fate depends on the call's whole arguments (``redactproxy.toolguard``).
 _TOOL_DELTAS = (b'"tool_calls"', b'"input_json_delta"', b'_arguments.delta"')
+#: The one marker each API's tool-call deltas carry (checked per event: one ``in``).
+_TOOL_DELTA: dict[str, bytes] = {"openai-chat": b'"tool_calls"',
+                                 "anthropic-messages": b'"input_json_delta"',
+                                 "openai-responses": b'_arguments.delta"'}
 # Streamed pieces of signed blocks: thinking is sent back as is, so it stays as it came.
 _SIGNED_DELTAS = frozenset({"thinking_delta", "signature_delta"})
 
@@ -310,6 +314,9 @@ class StreamRewriter:
         self._on_event = on_event
         self._slots = _SLOTS.get(api)
         self._parser = SSEParser()
+        # Tool-call markers sent to the slow path: the API's own, or all of them.
+        self._tool_mark = _TOOL_DELTA.get(api) if tools is not None else None
+        self._tool_marks = () if tools is None or self._tool_mark else _TOOL_DELTAS
         self._channels: dict[Channel, StreamRestorer] = {}
         self._templates: dict[Channel, Any] = {}
         self._held: set[Channel] = set()
@@ -324,6 +331,8 @@ class StreamRewriter:
 
     def feed(self, data: bytes) -> bytes:
         """Take decoded response bytes; return the bytes to send to the client now."""
+        if self._parser.whole(data):  # one whole event (a read per event: the usual case)
+            return self._rewrite_raw(data)
         raws = self._parser.feed_raw(data)
         if len(raws) == 1:
             return self._rewrite_raw(raws[0])
@@ -370,9 +379,11 @@ class StreamRewriter:
     def _rewrite_raw(self, raw: bytes) -> bytes:
         if not self._event_lines and raw.startswith(b"event:"):
             self._event_lines = True
+        mark = self._tool_mark
         if not self._held and b"<" not in raw and (b"\\u003" not in raw or (
-                b"\\u003c" not in raw and b"\\u003C" not in raw)) and not (
-                self._tools is not None and any(m in raw for m in _TOOL_DELTAS)):
+                b"\\u003c" not in raw and b"\\u003C" not in raw)) and (
+                mark is None or mark not in raw) and not (
+                self._tool_marks and any(m in raw for m in self._tool_marks)):
             if (self._model_seen and b"sage" not in raw) or not self._report(raw):
                 return raw
             ev = SSEEvent.parse(raw)  # nothing to restore: parse only to report it
