@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -133,3 +135,14 @@ def test_rule_file_names_the_bad_recognizer(tmp_path: Path) -> None:
         load_project(tmp_path, user_file=tmp_path / "none.toml")
     assert str(e.value).startswith(f"{tmp_path / '.redactproxy.toml'}:3: detect.recognizers_on: "
                                    "unknown recognizer 'mars'; known: all, ")
+
+
+def test_the_proxy_process_does_not_import_presidio() -> None:
+    # Rules, validators and the worker's client are imported by the proxy process; Presidio
+    # (and the spaCy it pulls in) must load only where a value is checked: in the worker.
+    code = ("import sys, redactproxy.addon, redactproxy.config, redactproxy.redact, "
+            "redactproxy.detect.worker, redactproxy.commands.scan, redactproxy.detect.engine; "
+            "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith('presidio')}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
