@@ -205,6 +205,8 @@ def name_slots(text: str, hits: dict[str, list[int]] | None = None) -> Iterator[
 
 
 _CSV_HEADER = re.compile(r"\s*\"?[\w -]{1,40}\"?\s*")
+# A character no header cell may hold: a sentence (``the customer, she said.``) is no header.
+_NOT_HEADER = re.compile(r"[^\w\s\",-]")
 
 
 def _csv_slots(text: str, hinted: list[tuple[int, int]]) -> Iterator[Slot]:
@@ -212,7 +214,7 @@ def _csv_slots(text: str, hinted: list[tuple[int, int]]) -> Iterator[Slot]:
     name-like column; the block runs while rows have as many cells as the header."""
     for start, end in hinted:
         header = text[start:end]
-        if end - start > 1500 or "," not in header or any(c in header for c in "()=:;{}[]<>"):
+        if end - start > 1500 or "," not in header or _NOT_HEADER.search(header):
             continue
         cols = header.split(",")
         if not 2 <= len(cols) <= 60 or not all(_CSV_HEADER.fullmatch(c) for c in cols):
