@@ -141,6 +141,12 @@ class PatternDetector:
         self.after = after
         self._always = [r for r in self.rules if not r.keywords]
         self._keyed = [r for r in self.rules if r.keywords]
+        # keyword -> indices of the keyed rules it starts: only rules whose keywords occur
+        # are looked at (hundreds of rules, a handful of keywords in a typical text)
+        self._rules_of: dict[str, list[int]] = defaultdict(list)
+        for i, r in enumerate(self._keyed):
+            for k in dict.fromkeys(r.keywords):
+                self._rules_of[k].append(i)
         self._scanner = KeywordScanner([*(k for r in self._keyed for k in r.keywords),
                                         *extra_keywords])
 
@@ -176,7 +182,8 @@ class PatternDetector:
                 found.extend(self._run(rule, text, self._windows(starts, len(text))))
         if hits is None:
             hits = self._scanner.positions(text)
-        for rule in self._keyed:
+        for i in sorted({i for k in hits for i in self._rules_of.get(k, ())}):
+            rule = self._keyed[i]
             positions = sorted({p for k in rule.keywords for p in hits.get(k, ())})
             if positions:
                 found.extend(self._run(rule, text, self._windows(positions, len(text))))
