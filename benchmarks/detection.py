@@ -40,6 +40,7 @@ from zh_heldout import (  # noqa: E402
 from redactproxy.detect.base import Finding  # noqa: E402
 from redactproxy.detect.engine import DetectorSpec, Engine  # noqa: E402
 from redactproxy.detect.known import KnownSecrets  # noqa: E402
+from redactproxy.detect.patterns import PatternDetector  # noqa: E402
 from redactproxy.detect.worker import FindingsCache  # noqa: E402
 
 STDLIB = Path("/root/.pyenv/versions/3.12.1/lib/python3.12")
@@ -264,6 +265,7 @@ def english_speed_section(code: str, prose: str, reps: int) -> list[tuple[str, s
     no_passes.chinese = no_passes.codedata = _Nothing()  # type: ignore[assignment]
     before = Engine(DetectorSpec(nlp=False, packs=("secrets", "pii")))
     before.chinese = before.codedata = _Nothing()  # type: ignore[assignment]
+    before.patterns = PatternDetector(before.patterns.rules)  # nor the code/data key words
     runs: dict[tuple[str, str], Callable[[], object]] = {}
     for tname, text in (("code", code), ("prose", prose)):
         for ename, eng in (("now", now), ("no passes", no_passes), ("before", before)):
@@ -294,12 +296,36 @@ def english_speed_section(code: str, prose: str, reps: int) -> list[tuple[str, s
     return rows
 
 
+def before_rows(before: Path, rounds: int = 3) -> list[tuple[str, str, str, bool | None]]:
+    """English rules-only scan speed of this tree and of the checkout ``before`` (e.g. the
+    commit before the Chinese and code/data work), each in its own process, alternating;
+    best of ``rounds`` runs each (``english_speed.py``)."""
+    import json
+    import os
+    import subprocess
+
+    script = str(Path(__file__).resolve().parent / "english_speed.py")
+    best: dict[str, dict[str, float]] = {"now": {}, "before": {}}
+    for _ in range(rounds):
+        for side, path in (("before", str(before)), ("now", "")):
+            env = {**os.environ, "PYTHONPATH": path} if path else dict(os.environ)
+            out = subprocess.run([sys.executable, script, "5"], capture_output=True, text=True,
+                                 env=env, check=True).stdout
+            for k, v in json.loads(out.splitlines()[-1]).items():
+                best[side][k] = max(best[side].get(k, 0.0), v)
+    return [(f"English {k}, rules only: now / {before.name} (MB/s, own processes)",
+             f"{best['now'][k]:.2f} / {best['before'][k]:.2f}", ">= 1x",
+             best["now"][k] >= best["before"][k]) for k in ("code", "prose")]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller corpus, fewer files")
     ap.add_argument("--verbose", action="store_true", help="list misses and false positives")
     ap.add_argument("--chinese", action="store_true",
                     help="only the Chinese and code/data section")
+    ap.add_argument("--before", type=Path,
+                    help="a checkout of an older commit: compare English scan speed with it")
     args = ap.parse_args(argv)
     quick = args.quick
 
@@ -401,6 +427,8 @@ def main(argv: list[str] | None = None) -> int:
     row("  same scan without zh + code/data names (MB/s)", len(mixed) / base_s / 1e6, ".2f", "",
         None)
     rows.extend(en_rows)
+    if args.before is not None:
+        rows.extend(before_rows(args.before))
     row("cold rules-only cost (ms per KB)", pat_s * 1000 / (len(mixed) / 1000), ".3f", "", None)
     row("NER on prose (KB/s, one core)", len(prose_text) / ner_s / 1e3, ".0f", ">= 100",
         len(prose_text) / ner_s / 1e3 >= 100)
