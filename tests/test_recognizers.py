@@ -146,3 +146,11 @@ def test_the_proxy_process_does_not_import_presidio() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_decimal_numbers_are_not_identifiers() -> None:
+    # 82126812e has a NIF's shape and, one time in 23, its check letter (seen in numpy tests).
+    detector = PresidioRecognizers(enabled())
+    floats = "a = [1.82126812e+01, -8.90384387e-02, 1.06156156e-315, 2.0012345678Z]"
+    assert detector.analyze(floats) == []
+    assert [f.entity for f in detector.analyze(floats + " DNI 12345678Z")] == ["ES_NIF"]
