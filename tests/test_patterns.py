@@ -122,3 +122,17 @@ def test_keyword_scanner_finds_nested_keywords() -> None:
 def test_entropy() -> None:
     assert shannon_entropy("") == 0 and shannon_entropy("aaaa") == 0
     assert shannon_entropy("abcd") == 2.0
+
+
+def test_dense_keywords_without_a_match_cost_one_search(monkeypatch) -> None:
+    rule = parse_rule({"id": "t", "entity": "T", "keywords": [":0"],
+                       "pattern": r"(?<![\w:])[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){7}(?![\w:])"}, "x", 1)
+    detector = PatternDetector([rule], before=16, after=32)
+    text = "".join(f"t{i}:0" + " " * 40 for i in range(200))  # windows over much of it
+    windows = []
+    monkeypatch.setattr(detector, "_matches", lambda r, t, w: windows.append(w) or iter(()))
+    assert detector.analyze(text) == [] and windows == []  # no window was searched
+    text += " addr 2001:0db8:0000:0000:0000:ff00:0042:8329 end"
+    monkeypatch.undo()
+    [f] = PatternDetector([rule], before=16, after=32).analyze(text)
+    assert text[f.start:f.end] == "2001:0db8:0000:0000:0000:ff00:0042:8329"

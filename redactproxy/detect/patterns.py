@@ -222,6 +222,12 @@ class PatternDetector:
         check = VALIDATORS[rule.validator] if rule.validator else None
         group = rule.secret_group
         try:
+            if len(windows) > 1 and sum(hi - lo for lo, hi in windows) * 8 > len(text):
+                # Many windows over much of the text (a common keyword such as ``:0``, or
+                # digit runs in code): one plain search over the text costs less than a
+                # bounded search per window, and finding nothing there, finds nothing in them.
+                if rule.compiled.search(text, timeout=self.timeout) is None:
+                    return out
             for m in self._matches(rule, text, windows):
                 start, end = m.span(group)
                 if start < 0 or start == end:
