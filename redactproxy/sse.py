@@ -27,9 +27,13 @@ class SSEEvent:
     @classmethod
     def parse(cls, raw: bytes) -> SSEEvent:
         """Parse the raw bytes of one event (UTF-8, terminator included)."""
-        if raw.startswith(b"data: ") and raw.find(b"\n") == len(raw) - 2 \
-                and raw.endswith(b"\n\n") and b"\r" not in raw:
-            return cls(raw, None, raw[6:-2].decode("utf-8"))  # one data line: most events
+        if raw.endswith(b"\n\n") and b"\r" not in raw:  # the usual shapes, sliced
+            if raw.startswith(b"data: ") and raw.find(b"\n") == len(raw) - 2:
+                return cls(raw, None, raw[6:-2].decode("utf-8"))
+            if raw.startswith(b"event: "):  # Anthropic: an event line, then one data line
+                nl = raw.find(b"\n")
+                if raw.startswith(b"data: ", nl + 1) and raw.find(b"\n", nl + 1) == len(raw) - 2:
+                    return cls(raw, raw[7:nl].decode("utf-8"), raw[nl + 7:-2].decode("utf-8"))
         text = raw.decode("utf-8")
         event: str | None = None
         data: list[str] = []

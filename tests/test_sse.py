@@ -62,13 +62,17 @@ def test_parse_fields():
 
 @pytest.mark.parametrize("raw", [
     b'data: {"a": 1}\n\n', b"data:  two\n\n", b"data: \n\n", b"data: x\r\n\r\n",
-    b"data: x\ndata: y\n\n", b"data: \xc3\xa9\n\n", b"data: x\n", b"data: x\n\n\n"])
-def test_one_line_events_parse_like_any_other(raw):
-    """The one-data-line shortcut gives what the general line walk gives."""
+    b"data: x\ndata: y\n\n", b"data: \xc3\xa9\n\n", b"data: x\n", b"data: x\n\n\n",
+    b"event: a\ndata: {}\n\n", b"event:  a:b\ndata:  x\n\n", b"event: a\ndata: x\ndata: y\n\n",
+    b"event: a\n\n", b"event: a\nid: 1\ndata: x\n\n", b"event: a\r\ndata: x\r\n\r\n"])
+def test_usual_events_parse_like_any_other(raw):
+    """The shortcuts for one data line (after one event line) give what the line walk gives."""
     ev = SSEEvent.parse(raw)
     lines = [ln.partition(":") for ln in raw.decode().replace("\r", "").split("\n") if ln]
-    datas = [v[1:] if v.startswith(" ") else v for k, _, v in lines if k == "data"]
-    assert (ev.raw, ev.event, ev.data) == (raw, None, "\n".join(datas))
+    fields = [(k, v[1:] if v.startswith(" ") else v) for k, _, v in lines]
+    datas = [v for k, v in fields if k == "data"]
+    event = next((v for k, v in reversed(fields) if k == "event"), None)
+    assert (ev.raw, ev.event, ev.data) == (raw, event, "\n".join(datas) if datas else None)
 
 
 @pytest.mark.parametrize("raw, new, expected", [
