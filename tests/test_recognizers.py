@@ -20,7 +20,7 @@ from redactproxy.detect.recognizers import (
     enabled,
     example_failures,
 )
-from redactproxy.errors import ConfigError
+from redactproxy.errors import ConfigError, DetectorError
 
 CASES = [(r, kind, i, ex) for r in RECOGNIZERS
          for kind, examples in (("match", r.match), ("no_match", r.no_match))
@@ -154,3 +154,18 @@ def test_decimal_numbers_are_not_identifiers() -> None:
     floats = "a = [1.82126812e+01, -8.90384387e-02, 1.06156156e-315, 2.0012345678Z]"
     assert detector.analyze(floats) == []
     assert [f.entity for f in detector.analyze(floats + " DNI 12345678Z")] == ["ES_NIF"]
+
+
+def test_presidio_that_cannot_load_fails_closed_only_where_it_is_needed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import redactproxy.detect.recognizers as module
+
+    def broken(rec: Recognizer) -> None:
+        raise ImportError("no module named presidio_analyzer")
+
+    monkeypatch.setattr(module, "_load", broken)
+    detector = PresidioRecognizers(enabled())
+    assert detector.analyze("mail jane.roe@example.org, port 8080") == []  # no candidate
+    with pytest.raises(DetectorError, match=r"^Presidio's recognizers could not be loaded "
+                                            r"\(ImportError: no module named presidio"):
+        detector.analyze("NHS 999 000 0018")

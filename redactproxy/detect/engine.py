@@ -105,7 +105,6 @@ class Engine:
         self.known = spec.known
         self.chinese = ChineseNames()
         self.codedata = CodeDataNames()
-        self.presidio = PresidioRecognizers(enabled(spec.recognizers_on, spec.recognizers_off))
         self.allow = {t.casefold() for t in spec.allow_terms}
         self.deny = (regex.compile(
             r"(?<!\w)(?:" + "|".join(regex.escape(t) for t in sorted(spec.deny_terms,
@@ -119,6 +118,9 @@ class Engine:
                               for e in NER_ENTITIES}
                 cache[spec.nlp_model] = NlpDetector(spec.nlp_model, thresholds)
             self.nlp = cache[spec.nlp_model]
+        # Last: it imports Presidio (and so spaCy) on a thread of its own, which must not
+        # run while this thread is still importing spaCy for the NER model.
+        self.presidio = PresidioRecognizers(enabled(spec.recognizers_on, spec.recognizers_off))
 
     def analyze_many(self, texts: Sequence[str]) -> list[list[Finding]]:
         """``analyze`` for several texts, with NER on all of them in one spaCy batch."""

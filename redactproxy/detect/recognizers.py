@@ -29,6 +29,7 @@ the proxy process never pays for it.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +37,7 @@ from typing import Any
 import regex
 
 from redactproxy.detect.base import Finding
-from redactproxy.errors import ConfigError
+from redactproxy.errors import ConfigError, DetectorError
 
 __all__ = ["RECOGNIZERS", "PresidioRecognizers", "Recognizer", "enabled", "example_failures"]
 
@@ -235,21 +236,47 @@ class PresidioRecognizers:
     occurs runs Presidio's ``analyze`` on the window alone. A result that touches a window
     edge cutting a word is dropped: over the whole text, ``\\b`` would not have matched there.
 
+    Presidio is imported on a background thread from construction on: importing it pulls in
+    spaCy (seconds, even with ``--no-nlp``), and the worker must say it is ready without
+    waiting for that. ``analyze`` waits for the import only when a gate hit needs a
+    recognizer; an import that failed fails every such analysis (the request is refused).
+
     Args:
         recognizers: Which ones (``enabled(...)``).
     """
 
     def __init__(self, recognizers: Iterable[Recognizer]) -> None:
         self.recognizers = tuple(recognizers)
-        self._run = [(r, re.compile(r.shape), *_load(r)) for r in self.recognizers]
+        self._run: list[tuple[Recognizer, re.Pattern[str], Any, regex.Pattern[str] | None]] = []
+        self._error: str | None = None
+        self._loaded = threading.Event()
+        if self.recognizers:
+            threading.Thread(target=self._load, name="presidio-import", daemon=True).start()
+
+    def _load(self) -> None:
+        try:
+            self._run = [(r, re.compile(r.shape), *_load(r)) for r in self.recognizers]
+        except Exception as e:  # noqa: BLE001 - reported by every analysis that needs it
+            self._error = f"{type(e).__name__}: {e}"
+        finally:
+            self._loaded.set()
 
     def analyze(self, text: str) -> list[Finding]:
-        """Findings in ``text`` (possibly overlapping, like ``PatternDetector.analyze_all``)."""
-        if not self._run:
+        """Findings in ``text`` (possibly overlapping, like ``PatternDetector.analyze_all``).
+
+        Raises:
+            DetectorError: Presidio could not be loaded and ``text`` has a candidate.
+        """
+        if not self.recognizers:
             return []
         hits = sorted((m.start(), m.end()) for gate in GATES
                       for m in gate.finditer(text, timeout=2.0))
         windows = _windows(text, hits)
+        if not windows:
+            return []
+        self._loaded.wait()
+        if self._error is not None:
+            raise DetectorError(f"Presidio's recognizers could not be loaded ({self._error})")
         found: list[Finding] = []
         for lo, hi in windows:
             piece = text[lo:hi]
