@@ -213,6 +213,11 @@ async def _serve(args: argparse.Namespace, modes: list[str], shown: list[str],
     vault = audit = links = key = None
     if stores.shared:
         vault, audit, links, key = _shared(stores)
+    else:  # the local SQLite store, written beside the event loop as a shared one is
+        from redactproxy.audit import AuditStore
+        from redactproxy.stores.buffered import BufferedEvidence
+
+        audit = BufferedEvidence(AuditStore())
     ui, sinks = make_sinks(no_ui=args.no_ui, listen=shown,
                            project=str((args.project or Path.cwd()).resolve()), audit=audit)
     opts = Options()

@@ -8,6 +8,7 @@ import ssl
 import httpx2
 import pytest
 
+from tests.e2e.test_report_e2e import wait_audited
 from tests.e2e.values import EMAIL, GITHUB, assert_absent
 from tests.fakes.certs import TestCA
 from tests.fakes.upstream import FakeUpstream
@@ -219,8 +220,10 @@ def test_audit_store_failure_stops_traffic_until_it_recovers(proxy_factory,
         con = sqlite3.connect(db)
         con.execute("ALTER TABLE findings RENAME TO findings_gone")
         con.commit()
-        # This request is answered, but it cannot be recorded ...
+        # This request is answered, but it cannot be recorded (the writer thread finds
+        # out and tells the proxy) ...
         assert c.post(CHAT, json=_chat(f"two {EMAIL}")).status_code == 200
+        pp.wait_for_line("audit store failed", timeout=20)
         sent = len(upstream.requests)
         # ... so the next one is refused, and never reaches the upstream.
         r = c.post(CHAT, json=_chat(f"three {EMAIL}"))
@@ -231,4 +234,9 @@ def test_audit_store_failure_stops_traffic_until_it_recovers(proxy_factory,
         con.commit()
         con.close()
         assert c.post(CHAT, json=_chat(f"four {EMAIL}")).status_code == 200
-    assert any("audit store failed" in line for line in pp.lines)
+    # Nothing was lost to the outage: the answered request, the refusal and the last one
+    # were kept in order and written once the store worked again.
+    wait_audited(pp, 4)
+    with sqlite3.connect(db) as con:
+        verdicts = [v for v, in con.execute("SELECT verdict FROM requests ORDER BY row_id")]
+    assert verdicts == ["passed", "passed", "refused", "passed"], verdicts
