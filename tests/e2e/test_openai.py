@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 
 from tests.e2e.values import ALL, AWS, EMAIL, EMAIL2, GITHUB, assert_absent
 from tests.fakes.upstream import FakeUpstream
@@ -133,9 +134,10 @@ def test_upstream_gzip_stream_and_json(proxy: ProxyProcess, upstream: FakeUpstre
 
 def _read_then_hang_up(proxy: ProxyProcess, headers: dict[str, str], stop_after: str) -> str:
     """Stream a chat answer, read lines until one starts with ``stop_after``, hang up;
-    return the proxy's record line of that request."""
-    seen = len(proxy.lines)
-    body = {"model": "gpt-4o", "stream": True,
+    return the proxy's record line of that request (found by its own model name: records
+    of earlier tests' streams may still be printed meanwhile)."""
+    model = f"gpt-4o-hangup-{uuid.uuid4().hex[:8]}"
+    body = {"model": model, "stream": True,
             "messages": [{"role": "user", "content": f"Write to {EMAIL} " + "word " * 20}]}
     with proxy.client() as c, c.stream(
             "POST", "https://api.openai.com/v1/chat/completions", json=body,
@@ -144,13 +146,7 @@ def _read_then_hang_up(proxy: ProxyProcess, headers: dict[str, str], stop_after:
         for line in r.iter_lines():
             if line.startswith(stop_after):
                 break
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        done = [ln for ln in proxy.lines[seen:] if "verdict=" in ln]
-        if done:
-            return done[0]
-        time.sleep(0.05)
-    raise AssertionError("no record line for the request")
+    return proxy.wait_for_line(f"model={model} ", timeout=20)
 
 
 def test_client_hanging_up_after_the_whole_answer_is_a_passed_request(
