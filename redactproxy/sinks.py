@@ -85,18 +85,15 @@ class Ui:
 
 
 def make_sinks(*, no_ui: bool, listen: Sequence[str], project: str,
-               audit: Any = None) -> tuple[Ui, list[RecordSink]]:
+               audit: Any) -> tuple[Ui, list[RecordSink]]:
     """Return the UI controller and the record sinks for ``start``.
 
     Args:
-        audit: The evidence store (a shared one from ``redactproxy.stores``); default the
-            SQLite ``AuditStore`` under the home.
+        audit: The evidence store (``BufferedEvidence`` around the local SQLite store or a
+            shared one from ``redactproxy.stores``).
     """
-    from redactproxy.audit import AuditStore
     from redactproxy.view import HeaderInfo, LiveView, LogLineSink
 
-    if audit is None:
-        audit = AuditStore()
     use_view = not no_ui and sys.stdout.isatty()
     if not use_view:
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr,

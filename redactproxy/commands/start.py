@@ -210,7 +210,7 @@ async def _serve(args: argparse.Namespace, modes: list[str], shown: list[str],
 
     home = home_dir()
     ensure_ca()
-    vault = audit = links = key = None
+    vault = links = key = None
     if stores.shared:
         vault, audit, links, key = _shared(stores)
     else:  # the local SQLite store, written beside the event loop as a shared one is
@@ -229,17 +229,16 @@ async def _serve(args: argparse.Namespace, modes: list[str], shown: list[str],
             ready.set_result(addon)
 
     addon = RedactProxy(sinks, on_ready=on_ready, vault=vault, vault_key=key, links=links)
-    if audit is not None:  # the writer thread says at once when the store fails: refuse
-        audit.on_failure = lambda reason: setattr(addon, "store_error", reason)
+    # The writer thread says at once when the store fails: refuse traffic.
+    audit.on_failure = lambda reason: setattr(addon, "store_error", reason)
     from redactproxy.keys import KeyStore
     from redactproxy.proxy.access import TeamAccess
     from redactproxy.proxy.health import Health
     from redactproxy.proxy.owner import OwnerOnly
 
-    evidence = next(s for s in sinks if hasattr(s, "check"))
     access = TeamAccess(stores.tokens, KeyStore().standin_for)
     # The owner check first: it reads Proxy-Authorization before the main addon strips it.
-    master.addons.add(OwnerOnly(), Health(addon, evidence), access, addon)
+    master.addons.add(OwnerOnly(), Health(addon, audit), access, addon)
     update: dict[str, Any] = dict(
         mode=modes, confdir=str(confdir()), listen_host=args.listen_host,
         redact_project=str(args.project or Path.cwd()), redact_resolve=args.resolve,
@@ -280,8 +279,7 @@ async def _serve(args: argparse.Namespace, modes: list[str], shown: list[str],
         await runner
     finally:
         ui.stop()
-        if audit is not None:
-            audit.close()  # write what is still queued
+        audit.close()  # write what is still queued
         try:
             (home / "proxy.json").unlink()
         except OSError:
