@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import builtins
+import importlib
 import json
 import re
 import secrets
@@ -28,6 +29,7 @@ from typing import Any
 
 import keyring
 import keyring.backend
+import keyring.core
 import keyring.errors
 from keyring.backends import chainer
 
@@ -128,7 +130,44 @@ def secure_backend() -> keyring.backend.KeyringBackend:
     Raises:
         KeyringUnavailable: No secure keyring; the message says what to install or run.
     """
-    return check_backend(keyring.get_keyring())
+    return check_backend(_selected_backend())
+
+
+_LINUX_BACKENDS = (
+    ("keyring.backends.SecretService", "Keyring"),
+    ("keyring.backends.libsecret", "Keyring"),
+    ("keyring.backends.kwallet", "DBusKeyring"),
+    ("keyring.backends.kwallet", "DBusKeyringKWallet4"),
+)
+
+
+def _selected_backend() -> keyring.backend.KeyringBackend:
+    """The backend ``keyring`` would select, without loading other platforms' backends.
+
+    ``keyring.get_keyring()`` imports every backend to rank them, and on Linux its macOS
+    backend runs ``ctypes.util.find_library`` three times (``ldconfig``, ``gcc`` and ``ld``
+    each time): 150-300 ms before the proxy can listen, at every start. The only backends
+    ``check_backend`` accepts on Linux are the ones below, so after ``PYTHON_KEYRING_BACKEND``
+    and ``keyringrc.cfg`` (honoured first, as ``keyring`` does) they are ranked with
+    ``keyring``'s own priorities. With none of them viable, ``keyring`` chooses as usual, so
+    the refusal names what it found.
+    """
+    if sys.platform in ("darwin", "win32"):
+        return keyring.get_keyring()
+    chosen = keyring.core.load_env() or keyring.core.load_config()
+    if chosen is not None:
+        return chosen
+    rings: list[keyring.backend.KeyringBackend] = []
+    for module, name in _LINUX_BACKENDS:
+        try:
+            cls = getattr(importlib.import_module(module), name)
+            if cls.viable:
+                rings.append(cls())
+        except Exception:  # noqa: BLE001,S112 - a backend that cannot load is not viable
+            continue
+    if not rings:
+        return keyring.get_keyring()
+    return max(rings, key=keyring.backend.by_priority)
 
 
 def _now() -> datetime:

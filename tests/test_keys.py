@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import secrets
 import subprocess
 import sys
@@ -43,6 +44,31 @@ def store(clean_keyring: SecretService) -> KeyStore:
 def test_secure_backend_is_secret_service(clean_keyring: SecretService) -> None:
     backend = secure_backend()
     assert type(backend).__module__ == "keyring.backends.SecretService"
+
+
+def test_backend_chosen_without_other_platforms_backends(clean_keyring: SecretService) -> None:
+    """A fresh process, as at every start: the Secret Service is chosen without importing the
+    macOS backend, whose import runs ldconfig, gcc and ld (keyring.get_keyring() does)."""
+    code = ("import sys\n"
+            "from redactproxy.keys import secure_backend\n"
+            "b = secure_backend()\n"
+            "print(type(b).__module__, 'keyring.backends.macOS' in sys.modules)\n")
+    env = {**os.environ, **clean_keyring.env}
+    env.pop("PYTHON_KEYRING_BACKEND", None)
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                       timeout=60, check=False)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "keyring.backends.SecretService False\n"
+
+
+def test_keyring_backend_variable_still_honoured(clean_keyring: SecretService) -> None:
+    env = {**os.environ, **clean_keyring.env,
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+    code = "from redactproxy.keys import secure_backend\nsecure_backend()\n"
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                       timeout=60, check=False)
+    assert r.returncode == 1
+    assert "keyring backend keyring.backends.null.Keyring is not a secure OS keyring" in r.stderr
 
 
 def test_set_get_list_delete(store: KeyStore) -> None:
