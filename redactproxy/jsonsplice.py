@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-__all__ = ["Path", "dumps_like", "iter_strings", "loads", "replace_member", "splice"]
+__all__ = ["Path", "dumps_like", "iter_strings", "loads", "replace_member", "splice",
+           "string_spans"]
 
 Path = tuple[str | int, ...]
 
@@ -85,15 +86,53 @@ def iter_strings(doc: Any, path: Path = ()) -> Iterator[tuple[Path, bool, str]]:
     Object keys are yielded too (``is_key=True``, path of the member) because they are
     string tokens in the raw text and must be counted to pair tokens with values.
     """
-    if isinstance(doc, str):
-        yield path, False, doc
-    elif isinstance(doc, dict):
-        for k, v in doc.items():
-            yield (*path, k), True, k
-            yield from iter_strings(v, (*path, k))
-    elif isinstance(doc, list):
-        for i, v in enumerate(doc):
-            yield from iter_strings(v, (*path, i))
+    out: list[tuple[Path, bool, str]] = []
+    _strings(doc, path, out)
+    return iter(out)
+
+
+def _strings(node: Any, path: Path, out: list[tuple[Path, bool, str]]) -> None:
+    # One list filled by plain recursion: nested generators cost a frame resume per string
+    # per level (a resent 177 KB history: 0.87 ms against 0.66 ms).
+    if isinstance(node, str):
+        out.append((path, False, node))
+    elif isinstance(node, dict):
+        for k, v in node.items():
+            p = (*path, k)
+            out.append((p, True, k))
+            if isinstance(v, dict | list | str):
+                _strings(v, p, out)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            if isinstance(v, dict | list | str):
+                _strings(v, (*path, i), out)
+
+
+def string_spans(raw: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every string token in the valid JSON text ``raw``, in order.
+
+    Outside a string, every ``"`` opens one; inside, a ``"`` after an odd run of
+    backslashes is escaped. ``str.find`` jumps from quote to quote at C speed, where a
+    per-character regex (``_STRING_TOKEN``) costs ~18 ns a character: 1.2 ms against
+    3.2 ms on a resent 177 KB coding-agent history. Stops at an unterminated string.
+    """
+    out: list[tuple[int, int]] = []
+    find = raw.find
+    pos = 0
+    while (start := find('"', pos)) != -1:
+        end = find('"', start + 1)
+        while end != -1 and raw[end - 1] == "\\":
+            k = end - 1
+            while raw[k - 1] == "\\":
+                k -= 1
+            if (end - k) % 2 == 0:  # an even run: the backslashes escape each other
+                break
+            end = find('"', end + 1)
+        if end == -1:
+            break
+        pos = end + 1
+        out.append((start, pos))
+    return out
 
 
 def _wants_ascii(raw: str) -> bool:
@@ -118,8 +157,9 @@ def splice(raw: str, doc: Any, changes: Mapping[Path, str]) -> str:
     """
     if not changes:
         return raw
-    tokens = [m.span() for m in _STRING_TOKEN.finditer(raw)]
-    strings = list(iter_strings(doc))
+    tokens = string_spans(raw)
+    strings: list[tuple[Path, bool, str]] = []
+    _strings(doc, (), strings)
     if len(tokens) != len(strings):
         return _reserialise(raw, doc, changes)
     ascii_mode = _wants_ascii(raw)

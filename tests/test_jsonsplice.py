@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from redactproxy.jsonsplice import _STRING_TOKEN, dumps_like, iter_strings, replace_member, splice
+from redactproxy.jsonsplice import (
+    _STRING_TOKEN,
+    dumps_like,
+    iter_strings,
+    replace_member,
+    splice,
+    string_spans,
+)
 
 DOC = {"model": "m-1", "messages": [
     {"role": "user", "content": "mail ada@example.org"},
@@ -134,6 +141,30 @@ def test_splice_changes_only_the_token(doc, indent, ascii_, new):
     for part in path:
         node = node[part]
     assert node == new
+
+
+_TEXT = st.text(alphabet=st.sampled_from('ab"\\\u00e9\n/'), max_size=8)
+_ESCAPY = st.recursive(
+    st.none() | st.integers() | _TEXT,
+    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(_TEXT, kids, max_size=4),
+    max_leaves=15)
+
+
+@given(_ESCAPY, st.sampled_from([None, 1]), st.booleans())
+def test_string_spans_match_the_token_regex(doc, indent, ascii_):
+    """Quote-to-quote scanning finds the same tokens as the per-character regex, escaped
+    quotes and backslash runs included."""
+    raw = json.dumps(doc, indent=indent, ensure_ascii=ascii_)
+    assert string_spans(raw) == [m.span() for m in _STRING_TOKEN.finditer(raw)]
+
+
+@pytest.mark.parametrize("raw, spans", [
+    ('{"a\\\\":"\\""}', [(1, 6), (7, 11)]),  # even run, then an escaped quote
+    ('["\\\\\\"x"]', [(1, 8)]),  # three backslashes: the quote is escaped
+    ('{"a": "b', [(1, 4)]),  # unterminated: stops
+])
+def test_string_spans_backslash_runs(raw, spans):
+    assert string_spans(raw) == spans
 
 
 @pytest.mark.parametrize("raw, key, old, new, expected", [

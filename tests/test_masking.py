@@ -126,6 +126,11 @@ def test_safe_path_drops_query() -> None:
      "jane.doe@example.org", "EMAIL_ADDRESS", ["Ana", "Lima", "4111"]),
     ("联系人：欧阳娜娜 mail jane.doe@example.org 收件人陈刚", "jane.doe@example.org",
      "EMAIL_ADDRESS", ["欧阳", "娜娜", "陈刚", "联系人"]),
+    # an apostrophe after a word opens no quote, so 'maria lindqvist' pairs as one
+    ("it's for 'maria lindqvist' at jane.doe@example.org", "jane.doe@example.org",
+     "EMAIL_ADDRESS", ["maria", "lindqvist"]),
+    ("the owner \u201cmaria lindqvist\u201d wrote in from jane.doe@example.org",
+     "jane.doe@example.org", "EMAIL_ADDRESS", ["maria", "lindqvist"]),
 ])
 def test_context_never_shows_what_detection_missed(text: str, value: str, entity: str,
                                                    missed: list[str]) -> None:
