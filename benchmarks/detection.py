@@ -31,6 +31,7 @@ from zh_corpus import (  # noqa: E402
     zh_name_corpus,
     zh_prose_corpus,
 )
+from zh_dev import dev_address_corpus, dev_name_corpus, dev_prose_corpus  # noqa: E402
 from zh_heldout import (  # noqa: E402
     heldout_address_corpus,
     heldout_name_corpus,
@@ -201,9 +202,11 @@ def chinese_section(full: Engine, cold: Engine, quick: bool) -> list[tuple[str, 
                                                                            bool | None]]:
     """Chinese names, addresses, prose noise and speed; code/data names and code noise.
 
-    Each Chinese number is given twice: on the tuning generator (``zh_corpus``, what the
-    detector was tuned on) and on the held-out generator (``zh_heldout``: other frames,
-    prose, given names, address forms and places), which nothing was tuned on.
+    Each Chinese number is given three times: on the tuning generator (``zh_corpus``, what
+    the detector was tuned on), on the development generator (``zh_dev``: its own frames,
+    prose, name pools and places, what detector changes are developed against) and on the
+    held-out generator (``zh_heldout``: other frames, prose, given names, address forms and
+    places), which nothing is tuned or developed on.
     """
     from redactproxy.detect.chinese import _dictionary
 
@@ -212,6 +215,8 @@ def chinese_section(full: Engine, cold: Engine, quick: bool) -> list[tuple[str, 
     size = 30_000 if quick else 60_000
     rows += _zh_quality(full, "tuning", zh_name_corpus(21, n), zh_address_corpus(31, n),
                         zh_prose_corpus(41, size))
+    rows += _zh_quality(full, "dev", dev_name_corpus(2021, n), dev_address_corpus(2031, n),
+                        dev_prose_corpus(2041, size))
     rows += _zh_quality(full, "held-out", heldout_name_corpus(1021, n),
                         heldout_address_corpus(1031, n), heldout_prose_corpus(1041, size))
     for label, seed, held in (("", 51, False), (" (held-out seed)", 52, False),
@@ -230,6 +235,8 @@ def chinese_section(full: Engine, cold: Engine, quick: bool) -> list[tuple[str, 
     for label, zh_text in (
             ("tuning", "\n".join(d.text for d in zh_name_corpus(5, 200))
              + zh_prose_corpus(6, 40_000)),
+            ("dev", "\n".join(d.text for d in dev_name_corpus(5, 200))
+             + dev_prose_corpus(6, 40_000)),
             ("held-out", "\n".join(d.text for d in heldout_name_corpus(5, 200))
              + heldout_prose_corpus(6, 40_000))):
         kb = len(zh_text.encode()) / 1e3

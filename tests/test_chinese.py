@@ -58,6 +58,44 @@ def test_everyday_words_starting_with_a_surname_are_not_names(text: str) -> None
     assert _found(text) == []
 
 
+@pytest.mark.parametrize(("text", "name"), [
+    ("多亏王军华帮忙，问题终于定位了。", "王军华"),  # a dictionary person name (nr)
+    ("群公告：本周由杨胜利值守线上告警。", "杨胜利"),  # given name 胜利 (victory), cue 由/值守
+    ("张宏图回复说明天上午可以联调。", "张宏图"),  # 宏图 (grand plan), cue 回复 after it
+    ("致电客服的张春雷表示退款还没到账。", "张春雷"),  # cue 表示 after it
+    ("摘自何永华的技术分享", "何永华"),  # cue 摘自 before it; 何 is also a pronoun
+    ("发件人：赖英\n主题：通知\n", "赖英"),  # 赖: a top-100 surname
+    ("面试官：訾德　候选人：乜荣\n", "訾德"),  # rare surnames of the 百家姓, after a role
+    ("面试官：訾德　候选人：乜荣\n", "乜荣"),
+    ("李宏图、黄海洋两位同事负责压测。", "黄海洋"),  # a list of names, 两位同事 after it
+])
+def test_person_cues_let_ordinary_words_and_rare_surnames_through(text: str, name: str) -> None:
+    assert name in _found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "冯诺依曼瓶颈指的是处理器和内存之间的带宽限制。",  # jieba glues 冯诺 from 冯诺依曼
+    "冯·诺依曼结构把程序和数据放在同一块存储器里。",
+    "戴克斯特拉算法不能处理带负权的边。",  # 戴克 + 斯特拉 (a transliteration, nrt)
+    "米勒-拉宾素性测试是一种概率算法，龙格-库塔方法很常用。",  # joined by a hyphen
+    "康威定律、卢恩算法、罗尔定理和齐普夫定律。",  # eponymous terms: surname-like + head
+    "赫夫曼树的带权路径长度最短，贾卡德系数衡量相似程度。",  # 夫曼 / 卡德 are tagged nrt
+    "柯尔莫哥洛夫复杂度和狄利克雷分布。",  # dictionary nr words made of foreign characters
+    "这种超时在分布式系统里司空见惯，第五代网络的时延更低。",  # compound-surname words
+    "机房的设备不直接连公网。",  # 连 + 公网: an everyday word is no given name without a cue
+    "乐意帮忙的同事越多，新人上手越快。",  # 越 (a rare surname) used as an adverb
+    "这次超时往往是路由表引起的。",  # 是 + an everyday noun
+    "唐诗平回复说明天上午可以联调。",  # 平 + 回复: a cue word is never a given name
+])
+def test_foreign_names_terms_and_everyday_words_are_not_names(text: str) -> None:
+    assert _found(text) == []
+
+
+def test_a_newline_ends_a_labels_reach() -> None:
+    """A label at the end of one line (…的通知) says nothing about the next line's words."""
+    assert _found("主题：关于接口变更的通知\n石化行业的工控系统很少连公网。") == []
+
+
 def test_has_cjk() -> None:
     assert has_cjk("hello 世界") and not has_cjk("hello world — café")
 

@@ -17,6 +17,16 @@ is found in three steps on each run of Chinese characters:
    dictionary also tags a few common words ``nr`` (陈旧, 林林总总, 白名单), so given-name
    characters must be ones real names use (counted from jieba's own ``nr`` entries) and a
    short list of known everyday words is refused outright.
+4. A person cue around the span (由/据/多亏 ... before it, 说/表示/反馈/请假/两位同事 ...
+   after it, or a list after another name) lets through what the words alone do not:
+   a given name that is an ordinary word (杨胜利, 张宏图) and the rare surnames of the
+   *Hundred Family Surnames* (訾, 乜, 郗). Without a cue, a surname followed by an
+   everyday dictionary word (连 + 公网) is no name.
+5. Transliterated foreign names and eponymous terms are refused unless a label or title
+   says person: a span followed by a term head (康威定律, 卢恩算法), joined by ``-`` or
+   ``·`` (米勒-拉宾, 冯·诺依曼), or ending in a transliteration character (counted from
+   jieba's ``nrt`` entries: 斯, 尔, 诺 ...) and continued by more of a transliteration
+   (冯诺 + 依曼, 戴克 + 斯特拉).
 
 The dictionary (~350k words) is loaded once per process, on the first text with Chinese
 characters (in the detection worker, off the event loop), never at import; jieba's cache
@@ -59,7 +69,16 @@ SURNAMES = frozenset(
     "佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝"
     "区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普"
     "阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾"
-    "茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由萧傅阎")
+    "茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由萧傅阎赖洪")
+
+#: The rest of the *Hundred Family Surnames* (百家姓): rare today, and many are everyday
+#: characters (有, 从, 能, 东, 红), so a name with one needs a context that says person (a
+#: label, a title, a person verb or role around it) or a cell of its own.
+RARE_SURNAMES = frozenset(
+    "水昌凤酆贝经贲钮滑荀家羿汲邴糜松弓牧隗山宓蓬郗仰秋暴钭韶蓟怀从鄂咸籍能苍双莘贡逄扶"
+    "堵宰郦郤璩濮寿通郏别充习宦鱼慎庾终暨步弘广禄东殳沃蔚越夔厍融訾空毋乜养须巢蒯后红竺"
+    "益桓法汝钦缑郈有琴佴伯赏墨谯笪年爱言福") - SURNAMES
+RARE_COMPOUND_SURNAMES = frozenset({"鲜于", "闾丘", "亓官", "商牟"})
 
 #: Words that begin with a surname character but are not names (checked before anything
 #: else). jieba already tags most such words as something other than a person name; these
@@ -138,8 +157,35 @@ _LABELS = ("姓名", "名字", "联系人", "收件人", "收货人", "寄件人
            "申请人", "负责人", "法定代表人", "法人", "经办人", "持卡人", "户名", "用户",
            "员工", "学生", "同事", "经理", "老师", "医生", "主管", "领导", "作者", "维护人",
            "审核人", "处理人", "提交人", "报告人", "对接人", "业主", "租客", "乘客", "会员",
-           "先生", "女士", "小姐", "叫", "是", "记录人", "发给", "交给", "转交", "转给", "我是",
-           "通知", "感谢", "谢谢", "联系", "签字", "签名", "署名", "致", "敬礼", "此致")
+           "先生", "女士", "小姐", "叫", "记录人", "发给", "交给", "转交", "转给", "我是",
+           "通知", "感谢", "谢谢", "联系", "签字", "签名", "署名", "致", "敬礼", "此致",
+           # roles that name a person in forms, tickets and commit logs
+           "维护者", "面试官", "候选人", "发起人", "参会人", "创建人", "创建者", "贡献者",
+           "审批人", "验收人", "值班人", "代理人", "抄送", "指派给")
+# Words just before a name that say a person follows (由 X 负责, 据 X 介绍, 多亏 X 帮忙).
+# Matched as whole jieba words, so 由于 / 数据 / 理由 never count.
+_CUES_BEFORE = frozenset({"是", "由", "据", "多亏", "摘自", "拜托", "麻烦", "请教", "找", "问",
+                          "派", "委托", "邀请", "采访", "@"})
+# Words just after a name that say it is a person: speech, work and roles (X 说, X 表示,
+# X 反馈, X 请假, X 两位同事). Matched as whole jieba words (说明 / 表示法 never count).
+_CUES_AFTER = frozenset(
+    "说 表示 反馈 回复 介绍 提出 认为 指出 确认 建议 同意 请假 负责 帮忙 值守 代理 牵头 配合 "
+    "提交 审核 批准 告诉 来电 致电 两位 等人 同事 本人 签字 签收 汇报 回答 解释 补充 强调 "
+    "抱怨 投诉 留言 加班 出差 入职 离职 休假 主持 发言 写道 答应 承诺 提到 问道 坦言 透露 "
+    "觉得 希望 师兄 师姐 师弟 师妹 夫妇 一家".split())
+# Tags of a surname character that is used as a function word there (和 and, 于 at, 向
+# towards, 何 what): with only a cue after it, such a word does not start a name.
+_FUNCTION_WORD_TAGS = frozenset({"c", "p", "r", "d", "u", "ul", "uj", "uz", "ug", "uv", "ud",
+                                 "y", "e", "o", "f"})
+# Heads of eponymous technical terms: a surname-like word right before one is a scientist's
+# name used as a term (康威定律, 卢恩算法, 罗尔定理), not a person in the text.
+_TERM_HEADS = frozenset(
+    "算法 定理 定律 不等式 方程 方程组 系数 距离 编码 分布 变换 矩阵 现象 树 猜想 原理 常数 "
+    "函数 采样 滤波 滤波器 过滤器 范式 检验 效应 模型 方法 结构 架构 瓶颈 论题 公式 引理 级数 "
+    "积分 插值 迭代 反演 熵 空间 曲线 悖论 多项式 序列 过程 法则 判据 准则 测度 近似 展开 "
+    "随机化 复杂度 极大值 中值定理 编码器 数 图 机 码 环 群 奖".split())
+# Characters joining the parts of a foreign name or of an eponym pair (冯·诺依曼, 米勒-拉宾).
+_FOREIGN_JOINERS = frozenset("·•‧-－–")
 _TITLES = ("老师", "经理", "先生", "女士", "小姐", "同学", "总监", "医生", "律师", "教授",
            "主任", "博士", "师傅", "阿姨", "叔叔", "总", "工", "部长", "处长", "科长", "院长",
            "校长", "老板", "主管", "助理", "同志", "大夫", "护士", "组长", "董事长", "总裁")
@@ -163,6 +209,7 @@ class _Dictionary:
         total = 0
         given: Counter[str] = Counter()
         in_words: Counter[str] = Counter()  # everyday (non-name) words using each character
+        in_foreign: Counter[str] = Counter()  # transliterated foreign names (tag nrt)
         with open(path, encoding="utf-8") as f:
             for line in f:
                 parts = line.split()
@@ -181,6 +228,8 @@ class _Dictionary:
                     given.update(word)  # a given name on its own: 淑英, 志强
                 elif tag not in _NR_TAGS and len(word) >= 2:
                     in_words.update(set(word))
+                if tag == "nrt":
+                    in_foreign.update(word)
         # The prefix dictionary is built here from the one read of dict.txt, so jieba_next
         # never reads or writes a cache file. Its route then comes from the Rust prefix
         # dictionary; the Python word->frequency map is only asked whether a run of single
@@ -199,6 +248,11 @@ class _Dictionary:
         #: everyday words (骁, 祎, 珺: parents pick them because they are rare).
         self.given_chars = _GivenChars(
             frozenset(c for c, n in given.items() if n >= 2) - _NAME_END, given, in_words)
+        #: Characters typical of transliterated foreign names (斯, 尔, 克, 诺 ...): frequent in
+        #: jieba's ``nrt`` entries compared with their use in Chinese person names.
+        self.foreign_chars = frozenset(
+            c for c, n in in_foreign.items()
+            if n >= _FOREIGN_MIN and n >= _FOREIGN_RATIO * given.get(c, 0))
 
 
 class _GivenChars:
@@ -225,6 +279,10 @@ class _GivenChars:
 #: A character used in at most this many everyday dictionary words is a rare one.
 _RARE_IN_WORDS = 8
 _WEAK_RATIO = 20
+#: A character is typical of transliterations when at least this many ``nrt`` words use it
+#: and it is at least this share as common there as in Chinese given names.
+_FOREIGN_MIN = 15
+_FOREIGN_RATIO = 0.2
 
 
 _LOCK = threading.Lock()
@@ -241,9 +299,14 @@ def _dictionary() -> _Dictionary:
 
 def _surname_len(word: str) -> int:
     """Length of the surname ``word`` starts with (2 compound, 1 single, 0 none)."""
-    if word[:2] in COMPOUND_SURNAMES:
+    if word[:2] in COMPOUND_SURNAMES or word[:2] in RARE_COMPOUND_SURNAMES:
         return 2
-    return 1 if word[:1] in SURNAMES else 0
+    return 1 if word[:1] in SURNAMES or word[:1] in RARE_SURNAMES else 0
+
+
+def _rare_surname(word: str, sl: int) -> bool:
+    """True if ``word`` starts with a rare surname (one that needs a person context)."""
+    return word[:sl] in RARE_COMPOUND_SURNAMES if sl == 2 else word[:1] in RARE_SURNAMES
 
 
 class ChineseNames:
@@ -261,18 +324,30 @@ class ChineseNames:
             run = m.group()
             if len(run) < 2:
                 continue
-            lead = _LEAD.sub("", text[max(0, m.start() - 8):m.start()])
-            for s, e, score in _names(d, run, lead):
-                out.append(Finding(m.start() + s, m.start() + e, "PERSON", self.rule, score))
+            start = m.start()
+            lead = _LEAD.sub("", text[max(0, start - 8):start])
+            # A name in a list after another one (张伟、李娜): the list says person.
+            listed = bool(out) and start >= 1 and text[start - 1] in _LIST_SEPARATORS \
+                and out[-1].end == start - 1
+            edges = (text[start - 1:start], text[m.end():m.end() + 1])
+            for s, e, score in _names(d, run, lead, listed, edges):
+                out.append(Finding(start + s, start + e, "PERSON", self.rule, score))
         return out
 
 
-_LEAD = regex.compile(r"[\s:：,，(（\[【|\"'=]+$")
+# Separators stripped between a label and its name (a newline ends a label's reach).
+_LEAD = regex.compile(r"[ \t\u3000:：,，(（\[【|\"'=]+$")
+_LIST_SEPARATORS = frozenset("、，,")
 # Tags of words that never follow a surname as a given name (time, place-direction, pronoun,
 # preposition, conjunction, adverb, particle, numeral, measure, verb, idiom ...).
 _NOT_GIVEN_TAGS = frozenset({"t", "f", "r", "p", "c", "d", "u", "ul", "uj", "uz", "ug", "uv",
                              "ud", "m", "q", "v", "vn", "vd", "l", "i", "y", "e", "o", "x",
                              "ad", "an", "s", "mq", "df", "rz", "rr", "zg", "tg"})
+# With a person cue around it, a given name may be an ordinary word (和平, 胜利, 前进: verbs
+# and adjectives too); function words, numbers, times, idioms and long phrases still are not.
+_NOT_GIVEN_CUED = frozenset({"t", "f", "r", "p", "c", "d", "u", "ul", "uj", "uz", "ug", "uv",
+                             "ud", "m", "q", "l", "i", "y", "e", "o", "x", "s", "mq", "df",
+                             "rz", "rr", "tg"})
 
 
 # Tags of a surname character used as a function word (和 and, 于 at, 向 towards ...).
@@ -280,16 +355,25 @@ _FUNCTION_TAGS = frozenset({"c", "p", "r", "d", "u", "ul", "uj", "uz", "ug", "uv
                             "y", "e", "o", "f", "t", "m", "q"})
 
 
-def _names(d: _Dictionary, run: str, lead: str) -> list[tuple[int, int, float]]:
-    """Name spans ``(start, end, score)`` in one run of Chinese characters."""
+def _names(d: _Dictionary, run: str, lead: str, listed: bool = False,
+           edges: tuple[str, str] = ("", "")) -> list[tuple[int, int, float]]:
+    """Name spans ``(start, end, score)`` in one run of Chinese characters.
+
+    Args:
+        d: The dictionary.
+        run: A run of Chinese characters.
+        lead: The text before the run, separators stripped (for a label before it).
+        listed: The run follows a name and a list separator (张伟、李娜).
+        edges: The characters just before and just after the run in the text.
+    """
     toks: list[tuple[str, int, int]] = list(d.tokenizer.tokenize(run, HMM=True))
     found: list[tuple[int, int, float]] = []
     n = len(toks)
     i = 0
     while i < n:
         word = toks[i][0]
-        if word[0] in SURNAMES or word[:2] in COMPOUND_SURNAMES:
-            hit = _name_at(d, run, toks, i, lead)
+        if _surname_len(word):
+            hit = _name_at(d, run, toks, i, lead, listed and i == 0, edges)
             if hit is not None:
                 j, score = hit
                 found.append((toks[i][1], toks[j - 1][2], score))
@@ -300,17 +384,44 @@ def _names(d: _Dictionary, run: str, lead: str) -> list[tuple[int, int, float]]:
 
 
 def _name_at(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int,
-             lead: str) -> tuple[int, float] | None:
-    """A name starting at token ``i``: ``(index after its last token, score)`` or None."""
+             lead: str, listed: bool = False,
+             edges: tuple[str, str] = ("", "")) -> tuple[int, float] | None:
+    """A name starting at token ``i``: ``(index after its last token, score)`` or None.
+
+    Evidence, strongest first: a label before it or a title after it (context); a person
+    cue before or after it (由, 据, 多亏 / 说, 表示, 反馈, 请假); a name list it continues;
+    then what jieba knows of the words (an unknown word or a dictionary person name made
+    of a surname and plausible given-name characters). A span that is a transliterated
+    foreign name or an eponymous term (冯诺依曼, 米勒-拉宾, 康威定律) is refused unless a
+    label or title says person.
+    """
     word, s, e = toks[i]
     sl = _surname_len(word)
-    if s == 0 and sl < len(run) <= sl + 2 and _alone(d, run, sl):
+    rare = _rare_surname(word, sl)
+    if s == 0 and sl < len(run) <= sl + 2 and _alone(d, run, sl) and not _foreign_edge(edges):
         return len(toks), 0.8  # a run that is just a name: a value, a cell, a signature
     before = run[max(0, s - 6):s] if s else lead
     context = before.endswith(_LABELS)
     if not context and before.endswith(_DEGREE):
         return None  # 很高时, 太白了: a degree adverb modifies an adjective or verb, not a name
+    cue = listed or (toks[i - 1][0] in _CUES_BEFORE if i else lead.endswith(tuple(_CUES_BEFORE)))
+    if rare and len(word) == sl and d.tags.get(word) in _FUNCTION_WORD_TAGS:
+        return None  # 越, 从, 有 used as function words there, not as rare surnames
+    hit = _span(d, run, toks, i, sl, rare, context, cue)
+    if hit is None:
+        return None
+    j = hit[0]
+    if not (context or _titled(d, run, toks[j - 1][2])) and _foreign(d, run, toks, i, j, edges):
+        return None
+    return hit
+
+
+def _span(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int, sl: int,
+          rare: bool, context: bool, cue: bool) -> tuple[int, float] | None:
+    """The name starting at token ``i`` from the words alone (see ``_name_at``)."""
+    word, s, e = toks[i]
     given_chars = d.given_chars
+    n = len(toks)
     if len(word) > sl:  # 1. one word: surname + given name
         if len(word) > sl + 2 or word in NOT_NAMES:
             return None
@@ -318,29 +429,44 @@ def _name_at(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int,
         titled = _titled(d, run, e)
         given = word[sl:]
         j = i + 1
-        if tag is None and len(word) == sl + 1 and j < len(toks) and len(toks[j][0]) == 1 \
+        if tag is None and len(word) == sl + 1 and j < n and len(toks[j][0]) == 1 \
                 and toks[j][0] in given_chars and d.tags.get(toks[j][0]) not in _NOT_GIVEN_TAGS:
             given += toks[j][0]  # 查立 + 清: the HMM cut a three-character name short
             j += 1
             titled = titled or _titled(d, run, toks[j - 1][2])
         if context or titled:
             return (j, 0.9) if tag not in _NOT_GIVEN_TAGS else None
+        if tag == "nrt":
+            return None  # a transliterated foreign name (米勒, 斯特拉)
+        if (cue or _cued_after(toks, j)) and tag in (None, "nr", "nrfg"):
+            return j, 0.85  # 据王军华介绍, 赖英表示: a person cue around a name-like word
+        if rare:
+            return None
         if all(c in given_chars and not given_chars.weak(c) for c in given):
             if tag is None:
                 return j, 0.8
+            if tag == "nr" and len(given) == 2 and sl == 1 \
+                    and not any(c in d.foreign_chars for c in given):
+                return j, 0.8  # 王军华, 陈光明: a three-character name in jieba's dictionary
         return None
     # 2. a surname on its own, then given-name pieces (1-2 characters).
     given = ""
     j = i + 1
     strong = False
-    while j < len(toks) and len(given) < 2:
+    while j < n and len(given) < 2:
         piece = toks[j][0]
-        if len(given) + len(piece) > 2 or piece[0] in _NAME_END or piece in _TITLES:
+        if len(given) + len(piece) > 2 or piece[0] in _NAME_END or piece in _TITLES \
+                or piece in _CUES_AFTER:
             break
         tag = d.tags.get(piece)
-        if not (context or _titled(d, run, toks[j][2])) and (
-                tag in _NOT_GIVEN_TAGS or not all(c in given_chars for c in piece)):
-            break
+        if not (context or _titled(d, run, toks[j][2])):
+            if cue or _cued_after(toks, j + 1):
+                if tag in _NOT_GIVEN_CUED:
+                    break
+            elif tag in _NOT_GIVEN_TAGS or not all(c in given_chars for c in piece):
+                break
+            elif len(piece) == 2 and tag not in (None, "nz", *_NR_TAGS):
+                break  # 连 + 公网: an everyday word needs a person cue to be a given name
         strong = strong or tag is None or tag in _NR_TAGS
         given += piece
         j += 1
@@ -351,6 +477,10 @@ def _name_at(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int,
         return None
     if context or _titled(d, run, toks[j - 1][2]):
         return j, 0.85
+    if cue or (_cued_after(toks, j) and d.tags.get(word) not in _FUNCTION_WORD_TAGS):
+        return j, 0.85  # 由张宏图负责, 杨胜利值守: a person cue lets an ordinary word through
+    if rare:
+        return None
     if d.tags.get(word) in _NR_TAGS or sl == 2:
         if len(given) == 2 or strong:
             return j, 0.75
@@ -360,9 +490,40 @@ def _name_at(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int,
     return None
 
 
+def _cued_after(toks: list[tuple[str, int, int]], j: int) -> bool:
+    """True if the word at index ``j`` says the words before it name a person (说, 表示)."""
+    return j < len(toks) and toks[j][0] in _CUES_AFTER
+
+
+def _foreign_edge(edges: tuple[str, str]) -> bool:
+    """True if the run is joined to more of a foreign name (冯·诺依曼, 米勒-拉宾)."""
+    return edges[0] in _FOREIGN_JOINERS or edges[1] in _FOREIGN_JOINERS
+
+
+def _foreign(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int, j: int,
+             edges: tuple[str, str]) -> bool:
+    """True if tokens ``i:j`` are part of a transliterated name or an eponymous term.
+
+    That is: the next word is the head of a term (康威 + 定律, 卢恩 + 算法); the span touches
+    a foreign-name joiner at the edge of the run (米勒-拉宾, 冯·诺依曼); or it ends in a
+    character typical of transliterations and the next word continues the transliteration
+    (冯诺 + 依曼, 戴克 + 斯特拉: an unknown word or a foreign name).
+    """
+    if j < len(toks) and toks[j][0] in _TERM_HEADS:
+        return True
+    if (toks[i][1] == 0 and edges[0] in _FOREIGN_JOINERS) or (
+            toks[j - 1][2] == len(run) and edges[1] in _FOREIGN_JOINERS):
+        return True
+    if j < len(toks) and run[toks[j - 1][2] - 1] in d.foreign_chars:
+        nxt = toks[j][0]
+        return d.tags.get(nxt) in (None, "nrt", "ns") and (
+            d.tags.get(nxt) == "nrt" or any(c in d.foreign_chars for c in nxt))
+    return False
+
+
 def _alone(d: _Dictionary, run: str, sl: int) -> bool:
     """True if a whole run of Chinese characters reads as a name and nothing else."""
-    if run in NOT_NAMES or d.tags.get(run) not in (None, *_NR_TAGS):
+    if run in NOT_NAMES or d.tags.get(run) not in (None, "nr", "nrfg"):
         return False
     return all(c in d.given_chars for c in run[sl:])
 
@@ -377,7 +538,3 @@ def _titled(d: _Dictionary, run: str, end: int) -> bool:
         if run.startswith(t, end) and (len(t) > 1 or run[end:end + 2] not in d.tags):
             return True
     return False
-
-
-def _is_word(d: _Dictionary, word: str) -> bool:
-    return word in d.tags
