@@ -16,9 +16,9 @@ from redactproxy.errors import RedactProxyError
 __all__ = ["build_parser", "main"]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the parser with every sub-command registered."""
-    from redactproxy.commands import COMMANDS
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """Return the parser with the sub-commands ``argv`` needs registered (None: every one)."""
+    from redactproxy.commands import registers
 
     parser = argparse.ArgumentParser(
         prog="redactproxy",
@@ -26,14 +26,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"redactproxy {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for register in COMMANDS:
+    for register in registers(argv):
         register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         code = args.func(args)

@@ -31,7 +31,7 @@ import keyring
 import keyring.backend
 import keyring.core
 import keyring.errors
-from keyring.backends import chainer
+from keyring.backends import chainer, fail
 
 from redactproxy.credentials import STANDIN_PREFIX, StoredKey, fingerprint, make_standin
 from redactproxy.errors import ConfigError, KeyringUnavailable, StoreError
@@ -149,8 +149,8 @@ def _selected_backend() -> keyring.backend.KeyringBackend:
     each time): 150-300 ms before the proxy can listen, at every start. The only backends
     ``check_backend`` accepts on Linux are the ones below, so after ``PYTHON_KEYRING_BACKEND``
     and ``keyringrc.cfg`` (honoured first, as ``keyring`` does) they are ranked with
-    ``keyring``'s own priorities. With none of them viable, ``keyring`` chooses as usual, so
-    the refusal names what it found.
+    ``keyring``'s own priorities. With none of them viable the answer is ``keyring``'s own
+    fallback, ``fail.Keyring``, which ``check_backend`` refuses.
     """
     if sys.platform in ("darwin", "win32"):
         return keyring.get_keyring()
@@ -166,7 +166,7 @@ def _selected_backend() -> keyring.backend.KeyringBackend:
         except Exception:  # noqa: BLE001,S112 - a backend that cannot load is not viable
             continue
     if not rings:
-        return keyring.get_keyring()
+        return fail.Keyring()
     return max(rings, key=keyring.backend.by_priority)
 
 

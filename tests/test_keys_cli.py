@@ -17,31 +17,7 @@ from tests.keyring_service import SecretService
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Until the lead wires ``keys`` into ``redactproxy.commands.COMMANDS`` the real entry point
-# cannot reach it; then this driver runs the same ``cli.main`` with only ``keys`` registered.
-_DRIVER = """
-import sys, types
-from pathlib import Path
-import redactproxy
-pkg = types.ModuleType("redactproxy.commands")
-pkg.__path__ = [str(Path(redactproxy.__file__).parent / "commands")]
-sys.modules["redactproxy.commands"] = pkg
-from redactproxy.commands import keys
-pkg.COMMANDS = [keys.register]
-from redactproxy.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
-
-
-def _entry_point() -> list[str]:
-    probe = subprocess.run([sys.executable, "-m", "redactproxy", "keys", "--help"], cwd=ROOT,
-                           capture_output=True, text=True, check=False)
-    if probe.returncode == 0:
-        return [sys.executable, "-m", "redactproxy"]
-    return [sys.executable, "-c", _DRIVER]
-
-
-ENTRY = _entry_point()
+ENTRY = [sys.executable, "-m", "redactproxy"]
 
 
 def run(*args: str, stdin: str | None = None,
