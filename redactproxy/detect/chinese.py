@@ -177,6 +177,10 @@ _CUES_AFTER = frozenset(
 # towards, 何 what): with only a cue after it, such a word does not start a name.
 _FUNCTION_WORD_TAGS = frozenset({"c", "p", "r", "d", "u", "ul", "uj", "uz", "ug", "uv", "ud",
                                  "y", "e", "o", "f"})
+# Tags of a surname character joining words there (和 and, 于 at, 向 towards): followed by
+# an everyday word (和 + 法务, 向 + 量), it is no surname even after a label or before a title.
+_JOINING_TAGS = frozenset({"c", "p", "u", "ul", "uj", "uz", "ug", "uv", "ud", "y", "e", "o",
+                           "f"})
 # Heads of eponymous technical terms: a surname-like word right before one is a scientist's
 # name used as a term (康威定律, 卢恩算法, 罗尔定理), not a person in the text.
 _TERM_HEADS = frozenset(
@@ -269,6 +273,11 @@ class _GivenChars:
         an unknown word made of a surname and such characters needs context to be a name."""
         return self.in_words.get(c, 0) > _WEAK_RATIO * (self.in_names.get(c, 0) + 1)
 
+    def name_like(self, c: str) -> bool:
+        """True for a character used in names at least a tenth as often as in everyday
+        words (华, 军, 国 yes; 浮 of 卢浮宫, a place jieba's dictionary tags ``nr``, no)."""
+        return self.in_words.get(c, 0) <= _NAME_LIKE_RATIO * (self.in_names.get(c, 0) + 1)
+
     def __contains__(self, c: object) -> bool:
         if c in self.common:
             return True
@@ -279,6 +288,7 @@ class _GivenChars:
 #: A character used in at most this many everyday dictionary words is a rare one.
 _RARE_IN_WORDS = 8
 _WEAK_RATIO = 20
+_NAME_LIKE_RATIO = 10
 #: A character is typical of transliterations when at least this many ``nrt`` words use it
 #: and it is at least this share as common there as in Chinese given names.
 _FOREIGN_MIN = 15
@@ -297,11 +307,15 @@ def _dictionary() -> _Dictionary:
         return _DICT
 
 
+_ALL_COMPOUND = COMPOUND_SURNAMES | RARE_COMPOUND_SURNAMES
+_ALL_SINGLE = SURNAMES | RARE_SURNAMES
+
+
 def _surname_len(word: str) -> int:
     """Length of the surname ``word`` starts with (2 compound, 1 single, 0 none)."""
-    if word[:2] in COMPOUND_SURNAMES or word[:2] in RARE_COMPOUND_SURNAMES:
+    if word[:2] in _ALL_COMPOUND:
         return 2
-    return 1 if word[:1] in SURNAMES or word[:1] in RARE_SURNAMES else 0
+    return 1 if word[:1] in _ALL_SINGLE else 0
 
 
 def _rare_surname(word: str, sl: int) -> bool:
@@ -327,9 +341,8 @@ class ChineseNames:
             start = m.start()
             lead = _LEAD.sub("", text[max(0, start - 8):start])
             # A name in a list after another one (张伟、李娜): the list says person.
-            listed = bool(out) and start >= 1 and text[start - 1] in _LIST_SEPARATORS \
-                and out[-1].end == start - 1
-            edges = (text[start - 1:start], text[m.end():m.end() + 1])
+            listed = bool(out) and out[-1].end == start - 1 and text[start - 1] in _LIST_SEPARATORS
+            edges = (text[start - 1:start] if start else "", text[m.end():m.end() + 1])
             for s, e, score in _names(d, run, lead, listed, edges):
                 out.append(Finding(start + s, start + e, "PERSON", self.rule, score))
         return out
@@ -372,7 +385,7 @@ def _names(d: _Dictionary, run: str, lead: str, listed: bool = False,
     i = 0
     while i < n:
         word = toks[i][0]
-        if _surname_len(word):
+        if word[0] in _ALL_SINGLE or word[:2] in _ALL_COMPOUND:
             hit = _name_at(d, run, toks, i, lead, listed and i == 0, edges)
             if hit is not None:
                 j, score = hit
@@ -380,7 +393,77 @@ def _names(d: _Dictionary, run: str, lead: str, listed: bool = False,
                 i = j
                 continue
         i += 1
+    if _CUE_AFTER_RE.search(run) is not None:
+        found += _cued_spans(d, run, toks, lead, found)
+        found.sort()
     return found
+
+
+_CUE_AFTER_RE = regex.compile("|".join(sorted(_CUES_AFTER, key=len, reverse=True)))
+
+
+def _cued_spans(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], lead: str,
+                found: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """Names that jieba cut across, found between person cues character by character.
+
+    jieba's words can straddle a name and its neighbours (多亏 | 金海 | 芳 | 帮忙, 越国 | 泽 |
+    回复, 暂由 | 秦 | 明代 | 理). Where a person cue follows (说, 回复, 代理 ... checked to be
+    a word of its own there), the two or three characters before it are a name if they
+    start with a surname at a word boundary and the given-name characters are ones names
+    use; with a cue or a label before them too (由, 据, 多亏), a given name that is an
+    ordinary word is enough.
+    """
+    starts = {t[1] for t in toks}
+    out: list[tuple[int, int, float]] = []
+    taken = [(a, b) for a, b, _ in found]
+    given_chars = d.given_chars
+    for m in _CUE_AFTER_RE.finditer(run):
+        q = m.start()
+        if q < 2:
+            continue
+        verified = False
+        for p in (q - 3, q - 2, q - 4):
+            if p < 0:
+                continue
+            sl = _surname_len(run[p:q])
+            if not sl or not 1 <= q - p - sl <= 2 or any(a < q and p < b for a, b in taken):
+                continue
+            span, given = run[p:q], run[p + sl:q]
+            if span in NOT_NAMES or d.tags.get(span) not in (None, "nr", "nrfg"):
+                continue
+            if not verified:  # the cue is a word of its own here (说 yes, 说明 no)
+                if _first_word(d, run, q) != m.group():
+                    break
+                verified = True
+            before = run[max(0, p - 6):p] if p else lead
+            cued = (before.endswith(_LABELS) or (p and _last_word(d, run, p) in _CUES_BEFORE)
+                    or (not p and lead.endswith(tuple(_CUES_BEFORE))))
+            if cued:
+                ok = all(c in given_chars for c in given) or d.tags.get(given) not in (
+                    *_NOT_GIVEN_CUED, None)
+            else:
+                ok = (p == 0 or p in starts) and all(
+                    c in given_chars and not given_chars.weak(c) for c in given)
+            if ok and not all(c in d.foreign_chars for c in given):
+                out.append((p, q, 0.8))
+                taken.append((p, q))
+                break
+    return out
+
+
+def _first_word(d: _Dictionary, run: str, q: int) -> str:
+    """The first jieba word of ``run`` from offset ``q``."""
+    for w, _s, _e in d.tokenizer.tokenize(run[q:q + 8], HMM=True):
+        return str(w)
+    return ""
+
+
+def _last_word(d: _Dictionary, run: str, p: int) -> str:
+    """The last jieba word of ``run`` before offset ``p``."""
+    last = ""
+    for w, _s, _e in d.tokenizer.tokenize(run[max(0, p - 6):p], HMM=True):
+        last = w
+    return str(last)
 
 
 def _name_at(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int,
@@ -398,7 +481,8 @@ def _name_at(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int,
     word, s, e = toks[i]
     sl = _surname_len(word)
     rare = _rare_surname(word, sl)
-    if s == 0 and sl < len(run) <= sl + 2 and _alone(d, run, sl) and not _foreign_edge(edges):
+    if s == 0 and sl < len(run) <= sl + 2 and _alone(d, run, sl, toks) \
+            and not _foreign_edge(edges):
         return len(toks), 0.8  # a run that is just a name: a value, a cell, a signature
     before = run[max(0, s - 6):s] if s else lead
     context = before.endswith(_LABELS)
@@ -434,8 +518,10 @@ def _span(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int, sl
             given += toks[j][0]  # 查立 + 清: the HMM cut a three-character name short
             j += 1
             titled = titled or _titled(d, run, toks[j - 1][2])
-        if context or titled:
+        if context:
             return (j, 0.9) if tag not in _NOT_GIVEN_TAGS else None
+        if titled:  # 王伟经理 yes; 商务经理, 法务经理: an everyday word before a title is a job
+            return (j, 0.9) if tag in (None, "nr", "nrfg") else None
         if tag == "nrt":
             return None  # a transliterated foreign name (米勒, 斯特拉)
         if (cue or _cued_after(toks, j)) and tag in (None, "nr", "nrfg"):
@@ -445,8 +531,8 @@ def _span(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int, sl
         if all(c in given_chars and not given_chars.weak(c) for c in given):
             if tag is None:
                 return j, 0.8
-            if tag == "nr" and len(given) == 2 and sl == 1 \
-                    and not any(c in d.foreign_chars for c in given):
+            if tag == "nr" and len(given) == 2 and sl == 1 and all(
+                    given_chars.name_like(c) and c not in d.foreign_chars for c in given):
                 return j, 0.8  # 王军华, 陈光明: a three-character name in jieba's dictionary
         return None
     # 2. a surname on its own, then given-name pieces (1-2 characters).
@@ -459,8 +545,8 @@ def _span(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int, sl
                 or piece in _CUES_AFTER:
             break
         tag = d.tags.get(piece)
-        if not (context or _titled(d, run, toks[j][2])):
-            if cue or _cued_after(toks, j + 1):
+        if not context:
+            if cue or _cued_after(toks, j + 1) or _titled(d, run, toks[j][2]):
                 if tag in _NOT_GIVEN_CUED:
                     break
             elif tag in _NOT_GIVEN_TAGS or not all(c in given_chars for c in piece):
@@ -475,10 +561,13 @@ def _span(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int, sl
     name = word + given
     if name in NOT_NAMES:
         return None
-    if context or _titled(d, run, toks[j - 1][2]):
+    joining = d.tags.get(word) in _JOINING_TAGS
+    if (context or cue) and not (joining and d.tags.get(given) not in (None, *_NR_TAGS)):
         return j, 0.85
-    if cue or (_cued_after(toks, j) and d.tags.get(word) not in _FUNCTION_WORD_TAGS):
-        return j, 0.85  # 由张宏图负责, 杨胜利值守: a person cue lets an ordinary word through
+    if _titled(d, run, toks[j - 1][2]) and not joining:
+        return j, 0.85  # 何伟老师 yes; 和 + 法务经理 no: 和 (and) is a conjunction there
+    if _cued_after(toks, j) and d.tags.get(word) not in _FUNCTION_WORD_TAGS:
+        return j, 0.85  # 杨胜利值守, 张宏图回复: a person cue lets an ordinary word through
     if rare:
         return None
     if d.tags.get(word) in _NR_TAGS or sl == 2:
@@ -521,10 +610,30 @@ def _foreign(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int,
     return False
 
 
-def _alone(d: _Dictionary, run: str, sl: int) -> bool:
-    """True if a whole run of Chinese characters reads as a name and nothing else."""
-    if run in NOT_NAMES or d.tags.get(run) not in (None, "nr", "nrfg"):
+# Characters that end a job noun (陈列员, 钟点工, 原画师): a cell ending in one is a job.
+_JOB_SUFFIXES = frozenset("工员师")
+
+
+def _alone(d: _Dictionary, run: str, sl: int, toks: list[tuple[str, int, int]]) -> bool:
+    """True if a whole run of Chinese characters reads as a name and nothing else.
+
+    Not when jieba reads it as everyday words: a first word that runs past the surname
+    (项目 + 级, 连接 + 中), a surname character used as a function word (从 + 市场, 和 + 模型),
+    or a function word, particle or measure word after the surname (应用 + 于, 项目 + 级).
+    Nor a job noun (陈列员, 钟点工). A given name that is an ordinary word stays a name
+    there (王 + 自强, 田 + 如意).
+    """
+    if run in NOT_NAMES or d.tags.get(run) not in (None, "nr", "nrfg") \
+            or run[-1] in _JOB_SUFFIXES:
         return False
+    first = toks[0][0]
+    if len(toks) > 1:
+        if len(first) > sl and d.tags.get(first) not in (None, "nz", "ns", *_NR_TAGS):
+            return False
+        if len(first) == sl and d.tags.get(first) in _FUNCTION_WORD_TAGS:
+            return False
+        if any(d.tags.get(w) in _NOT_GIVEN_CUED for w, _s, _e in toks[1:]):
+            return False
     return all(c in d.given_chars for c in run[sl:])
 
 
