@@ -22,8 +22,13 @@ a new synthetic value and resends the history. Half-way through, PostgreSQL is s
 * during the outage, requests refused in the provider's error format; afterwards served again;
   the audit chain holds one row per request the gateways answered and verifies;
 * latency (client-side, whole answer) against the upstream reached directly, and per
-  ``--window`` (a minute by default): p95 added latency, RSS and open file descriptors of each
-  replica, PostgreSQL connections in use.
+  ``--window`` (a minute by default): p95 added latency, RSS of each replica (with its
+  detector workers, and of the proxy process alone), open file descriptors, PostgreSQL
+  connections in use, and when each in-memory table reached its cap.
+
+Memory: ``--cache-limits`` sets the replicas' caps (``redactproxy/caps.py``; small caps show
+the plateau in minutes), ``--trace-memory DIR`` has replica-a write its growth by traceback
+(``redactproxy/memtrace.py``; slow, for finding what grows, not for numbers).
 
 Resources stay bounded whatever ``--clients``: each replica holds at most
 ``redactproxy.stores.postgres.POOL_SIZE`` database connections (the server allows 200), and
@@ -64,6 +69,7 @@ from _harness import (  # type: ignore[import-not-found]
     rss_tree,
 )
 
+from redactproxy.caps import CAPS_ENV
 from tests.fakes.certs import DEFAULT_HOSTS
 from tests.pgserver import PgServer, _bindir
 
@@ -96,7 +102,8 @@ class Gateway:
     route: Route
     openai: int
     anthropic: int
-    rss: list[tuple[float, float]] = field(default_factory=list)
+    rss: list[tuple[float, float]] = field(default_factory=list)  # with its detector workers
+    rss_proxy: list[tuple[float, float]] = field(default_factory=list)  # the proxy process
     fds: list[tuple[float, int]] = field(default_factory=list)
 
 
@@ -142,7 +149,7 @@ def _refusal(shape: str, raw: bytes) -> bool:
 
 
 def start_gateway(name: str, up: Upstream, workdir: Path, url: str | None, project: Path,
-                  nlp: bool) -> Gateway:
+                  nlp: bool, trace: Path | None = None, caps: str | None = None) -> Gateway:
     """``redactproxy start`` as a gateway replica on the shared store."""
     po, pa = free_port(), free_port()
     route = Route(name, port=po, upstream=up)
@@ -158,6 +165,10 @@ def start_gateway(name: str, up: Upstream, workdir: Path, url: str | None, proje
     env = {**_env(workdir), "REDACTPROXY_HOME": str(workdir / f"{name}-home"),
            "REDACTPROXY_VAULT_KEY": base64.b64encode(KEY).decode(),
            "REDACTPROXY_TEAM_KEY": TEAM_KEY}
+    if caps is not None:  # smaller in-memory tables: every cap reached in a short run
+        env[CAPS_ENV] = caps
+    if trace is not None:  # memory growth by traceback (redactproxy/memtrace.py)
+        env.update(REDACTPROXY_TRACEMALLOC=str(trace), REDACTPROXY_TRACEMALLOC_EVERY="30")
     _spawn(route, cmd, env)
     route.listening_s = route.wait_line("listening on", 60)
     route.ready_s = route.wait_line("detector ready", 240)
@@ -276,7 +287,10 @@ class Load:
             t = time.monotonic() - self.t0
             for gw in self.gateways:
                 assert gw.route.proc is not None
-                gw.rss.append((t, rss_tree(gw.route.proc.pid)[0]))
+                total, procs = rss_tree(gw.route.proc.pid)
+                gw.rss.append((t, total))
+                gw.rss_proxy.append((t, next((mb for pid, _, mb in procs
+                                              if pid == gw.route.proc.pid), 0.0)))
                 try:
                     gw.fds.append((t, len(os.listdir(f"/proc/{gw.route.proc.pid}/fd"))))
                 except OSError:
@@ -357,6 +371,9 @@ def summarize(load: Load, baseline: list[Result], bodies: dict[str, int],
             if p95 is not None and base_p95 is not None else None,
             "rss_mb": {gw.route.name: max((round(m) for t, m in gw.rss if w <= t < w + step),
                                           default=None) for gw in load.gateways},
+            "rss_proxy_mb": {gw.route.name: max((round(m) for t, m in gw.rss_proxy
+                                                 if w <= t < w + step), default=None)
+                             for gw in load.gateways},
             "fds": {gw.route.name: max((n for t, n in gw.fds if w <= t < w + step),
                                        default=None) for gw in load.gateways},
             "pg_connections": max((n for t, n in load.pg_conns if w <= t < w + step),
@@ -397,9 +414,21 @@ def summarize(load: Load, baseline: list[Result], bodies: dict[str, int],
         "max_pg_connections": max((n for _, n in load.pg_conns), default=None),
         "rss_mb": {gw.route.name: [(round(t), round(m)) for t, m in gw.rss]
                    for gw in load.gateways},
+        "cache_limits": load.args.cache_limits or "defaults",
+        "caps_reached_s": {gw.route.name: _caps_reached(gw, load.t0) for gw in load.gateways},
         "upstream": bodies, "audit_rows": audit_rows, "gateway_answered": answered,
         "chain_ok": chain_ok, "samples_of_errors": load.wrong,
     }
+
+
+def _caps_reached(gw: Gateway, t0: float) -> dict[str, float]:
+    """When (s into the load) each in-memory table of a replica reached its cap."""
+    out: dict[str, float] = {}
+    for t, line in list(gw.route.lines):
+        m = re.search(r"memory cap reached: (.+?) at ", line)
+        if m and m.group(1) not in out:
+            out[m.group(1)] = round(t - t0, 1)
+    return out
 
 
 def _growth(series: list[tuple[float, float]], duration: float) -> float | None:
@@ -442,6 +471,13 @@ def main() -> int:
     p.add_argument("--sqlite", action="store_true",
                    help="for comparison: each replica on its own SQLite files (no outage; "
                         "placeholders then differ between replicas)")
+    p.add_argument("--cache-limits", metavar="SPEC",
+                   help="the replicas' in-memory caps (REDACTPROXY_CACHE_LIMITS, e.g. "
+                        "'vault=2000,findings=1MB,answers=2000,records=500'; default: "
+                        "redactproxy/caps.py)")
+    p.add_argument("--trace-memory", type=Path, metavar="DIR",
+                   help="replica-a writes its memory growth by traceback there every 30 s "
+                        "(tracemalloc: slows that replica; for finding leaks, not for numbers)")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" /
                    "team_load.json")
     args = p.parse_args()
@@ -480,7 +516,9 @@ def main() -> int:
         project.mkdir()
         for name in ("replica-a", "replica-b"):
             gateways.append(start_gateway(name, up, workdir, None if args.sqlite else url,
-                                          project, args.nlp))
+                                          project, args.nlp,
+                                          args.trace_memory if name == "replica-a" else None,
+                                          args.cache_limits))
         load = Load(args, up, gateways, pg, token)
         load.url = url
         print(f"baseline: {args.clients} clients, {args.baseline:.0f} s direct", flush=True)
@@ -567,6 +605,10 @@ def _table(s: dict[str, Any]) -> str:
         ("direct p50 / p95 (ms)", f"{s['direct_p50_ms']} / {s['direct_p95_ms']}"),
         ("gateway p50 / p95 (ms)", f"{s['gateway_p50_ms']} / {s['gateway_p95_ms']}"),
         ("added p95 (ms)", s["added_p95_ms"]),
+        ("in-memory caps", s["cache_limits"]),
+        ("caps reached (s into the run)",
+         "; ".join(f"{k}: " + (", ".join(f"{t} {v}" for t, v in c.items()) or "none")
+                   for k, c in s["caps_reached_s"].items())),
         ("RSS growth, last fifth minus first fifth (MB)",
          ", ".join(f"{k} {v}" for k, v in s["rss_growth_mb"].items())),
         ("max open fds per replica (limit)",
@@ -578,12 +620,14 @@ def _table(s: dict[str, Any]) -> str:
     names = list(s["rss_mb"])
     lines += ["", "| from (s) | ok | refused | errors | p95 (ms) | added p95 (ms) | "
               + " | ".join(f"RSS {n} (MB)" for n in names) + " | "
+              + " | ".join(f"of which proxy {n}" for n in names) + " | "
               + " | ".join(f"fds {n}" for n in names) + " | PG conns |",
-              "|---" * (6 + 2 * len(names) + 1) + "|"]
+              "|---" * (6 + 3 * len(names) + 1) + "|"]
     for w in s["windows"]:
         lines.append(f"| {w['t']} | {w['ok']} | {w['refused']} | {w['error']} | {w['p95_ms']} "
                      f"| {w['added_p95_ms']} | "
                      + " | ".join(str(w["rss_mb"][n]) for n in names) + " | "
+                     + " | ".join(str(w["rss_proxy_mb"][n]) for n in names) + " | "
                      + " | ".join(str(w["fds"][n]) for n in names)
                      + f" | {w['pg_connections']} |")
     lines += [f"sample: {e}" for e in s["samples_of_errors"]]

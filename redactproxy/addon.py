@@ -26,6 +26,7 @@ from mitmproxy import ctx, exceptions, http
 from mitmproxy.addonmanager import Loader
 
 from redactproxy.answer_hashes import AnswerHashes
+from redactproxy.caps import caps_from_env
 from redactproxy.codecs import decoder_for, encoder_for
 from redactproxy.config import ProjectConfig
 from redactproxy.credentials import CredentialPolicy, Outcome, find_standins
@@ -194,7 +195,8 @@ class RedactProxy:
         self.stored_keys: list[str] = []
         self._keys_loaded = 0.0
         self.store_error: str | None = None
-        self.answers = AnswerHashes()
+        self.caps = caps_from_env()  # `start` has checked it parses
+        self.answers = AnswerHashes(self.caps.answers)
         self._no_nlp: dict[int, tuple[Any, Any]] = {}
         self.policy = InterceptPolicy(self._config, lambda: self.key_hosts)
         # mitmproxy calls nested addons' hooks after ours
@@ -240,7 +242,8 @@ class RedactProxy:
             self.projects = projects
             if self.worker is not None:
                 self.worker.close()
-            self.worker = DetectorPool(default.spec, timeout=ctx.options.redact_timeout)
+            self.worker = DetectorPool(default.spec, timeout=ctx.options.redact_timeout,
+                                       cache_bytes=self.caps.findings)
             self.worker.start()
         elif "redact_timeout" in updated and self.worker is not None:
             self.worker.timeout = ctx.options.redact_timeout
@@ -510,9 +513,12 @@ class RedactProxy:
         grant.allowed |= written | self.links.get(scope, (i for i in (previous, conversation)
                                                           if i))
         grant.typed = placeholders_in(texts) - written
-        warm = getattr(self.vault, "warm", None)
-        if warm is not None:  # values another replica numbered: read them now, not mid-stream
-            warm(scope, grant.allowed | grant.typed)
+        fetch = getattr(self.vault, "fetch", None)
+        if fetch is not None:  # values another replica numbered: read them now, not mid-stream
+            try:  # and held by the grant, whatever the shared vault's cache drops meanwhile
+                grant.pin(fetch(scope, grant.allowed | grant.typed))
+            except StoreError as e:
+                log.warning("placeholders not restored: %s", e)
         if conversation:  # a `conversation` grows turn by turn; responses link on answer
             self.links.add(scope, conversation, grant.allowed)
         sent = grant.known(grant.typed)
@@ -646,7 +652,7 @@ class RedactProxy:
     def _finding_records(self) -> FindingRecords:
         """The record builder under the current hash key (memoised per text)."""
         if self._records is None or self._records.hash_key != self._hash_key:
-            self._records = FindingRecords(self._hash_key)
+            self._records = FindingRecords(self._hash_key, self.caps.records)
         return self._records
 
     def _refuse(self, flow: http.HTTPFlow, api: Api, record: RequestRecord,
@@ -713,17 +719,19 @@ class RedactProxy:
         end = resp.timestamp_end or time.time()
         rec.total_ms = (end - flow.request.timestamp_start) * 1000
         rec.model_served = state.meta.model
-        link = self._link_answer(state)
         rec.tokens_in, rec.tokens_out = state.meta.tokens_in, state.meta.tokens_out
         if resp.status_code >= 400:
             rec.verdict = "upstream_error"
         if state.rewriter is not None:
             # A stream's client gets its last bytes only after this hook: read the answer
             # (dangerous-text check) and record it right after them.
-            self._later(lambda: self._finish(flow, state))
+            def finish() -> None:
+                self._later(lambda: self._finish(flow, state))
         else:
-            self._finish(flow, state)
-        return link  # mitmproxy awaits it before the client sees the end of the answer
+            def finish() -> None:
+                self._finish(flow, state)
+        # mitmproxy awaits this before the client sees the end of the answer
+        return self._link_answer(state, finish)
 
     def _finish(self, flow: http.HTTPFlow, state: _FlowState) -> None:
         self._safeguards(flow, state)
@@ -736,30 +744,61 @@ class RedactProxy:
             self._later(lambda: self._remember(state, stream_answer_texts(
                 state.api.name, upstream)))
 
-    def _link_answer(self, state: _FlowState) -> Awaitable[None] | None:
-        """A server-side answer (Responses ``id``) can be continued: link its grant (the
-        returned awaitable writes it beside the loop). Report what restoration refused or
-        decided: placeholders the request never held, and credentials in tool calls (kept
-        or restored)."""
+    def _link_answer(self, state: _FlowState,
+                     finish: Callable[[], None]) -> Awaitable[None] | None:
+        """Report what restoration refused or decided, ``finish`` the record, and link a
+        server-side answer (Responses ``id``) so it can be continued.
+
+        Reported: placeholders the request never held (relay-steered) and credentials in
+        tool calls (kept or restored). A steered placeholder this process has no value for
+        in memory (numbered by another replica, or dropped from the cache) is looked up in
+        the shared store first, beside the event loop, so every replica raises the same
+        alert. The returned awaitable (when there is one) does the lookup, the finishing
+        and the link write.
+        """
         grant = state.lookup
         model = state.meta.model or state.record.model_requested
         state.record.alerts.extend(e.alert(model) for e in state.tools.events)
-        if grant.refused:
-            state.record.alerts.append(
-                f"high: relay-steered answer used {', '.join(grant.refused)}, which the proxy "
-                f"did not put in this request (model {model or 'unknown'}); kept "
-                "as placeholders")
         rid = state.meta.response_id
         if not (rid and state.record.status and state.record.status < 400):
+            rid = None
+        fetch = getattr(self.vault, "fetch", None) if grant.unresolved else None
+        if fetch is None and rid is None:
+            self._steered_alert(state, model)
+            finish()
             return None
 
-        async def link() -> None:  # before the client's next turn, maybe on another replica
+        async def settle() -> None:  # before the client's next turn, maybe on another replica
+            if fetch is not None:
+                try:
+                    grant.confirm(await off_loop(fetch, state.scope, list(grant.unresolved)))
+                except StoreError as e:
+                    log.error("cannot check the placeholders an answer used: %s", e)
+            self._steered_alert(state, model)
+            finish()
+            if rid is None:
+                return
             try:
                 await off_loop(self.links.add, state.scope, rid, set(grant.allowed))
             except StoreError as e:
                 log.error("cannot link response %s: %s", rid, e)
 
-        return link()
+        return settle()
+
+    @staticmethod
+    def _steered_alert(state: _FlowState, model: str | None) -> None:
+        """Alert on placeholders the answer used that its request was not granted."""
+        grant = state.lookup
+        if grant.refused:
+            state.record.alerts.append(
+                f"high: relay-steered answer used {', '.join(grant.refused)}, which the proxy "
+                f"did not put in this request (model {model or 'unknown'}); kept "
+                "as placeholders")
+        if grant.unresolved:  # the shared store could not be read to tell
+            state.record.alerts.append(
+                f"high: answer used {', '.join(grant.unresolved)}, which the proxy did not "
+                f"put in this request and could not check against the shared store "
+                f"(model {model or 'unknown'}); kept as placeholders")
 
     def _safeguards(self, flow: http.HTTPFlow, state: _FlowState) -> None:
         """Relay checks: a substituted model, a padded bill, an answer that runs a download."""
@@ -827,7 +866,6 @@ class RedactProxy:
         if state is None:
             return None
         rec = state.record
-        link = None
         if state.rewriter is not None:
             # A stream cut short (the OpenAI SDK hangs up right after ``[DONE]``): keep what
             # it measured and restored so far.
@@ -838,19 +876,18 @@ class RedactProxy:
             if flow.response is not None:
                 rec.status = flow.response.status_code
         reason = str(flow.error) if flow.error else "connection failed"
+        rec.reason = reason
         if not _client_gone(reason):
             rec.verdict = "upstream_error"
         elif state.rewriter is not None and rec.status is not None and rec.status < 400 \
                 and answer_complete(state.api.name, bytes(state.upstream[-4096:])):
             rec.verdict = "passed"  # the whole answer reached the client before it hung up
             self._remember_stream(state)
-            link = self._link_answer(state)
-            self._safeguards(flow, state)
+            return self._link_answer(state, lambda: self._finish(flow, state))
         else:
             rec.verdict = "cancelled"
-        rec.reason = reason
         self._emit("record_finished", rec)
-        return link
+        return None
 
     def _emit(self, event: str, record: RequestRecord) -> None:
         for sink in self.sinks:

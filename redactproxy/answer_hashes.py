@@ -21,6 +21,7 @@ import os
 import threading
 from collections import OrderedDict
 
+from redactproxy.caps import Caps, note_full
 from redactproxy.detect.base import Finding
 
 __all__ = ["ECHO_RULE", "AnswerHashes", "Span"]
@@ -39,7 +40,7 @@ class AnswerHashes:
         key: HMAC key (random per process when omitted).
     """
 
-    def __init__(self, max_entries: int = 100_000, key: bytes | None = None) -> None:
+    def __init__(self, max_entries: int = Caps.answers, key: bytes | None = None) -> None:
         self._key = key or os.urandom(32)
         self._max = max_entries
         self._data: OrderedDict[bytes, tuple[Span, ...]] = OrderedDict()
@@ -57,6 +58,8 @@ class AnswerHashes:
         with self._lock:
             self._data[d] = tuple(spans)
             self._data.move_to_end(d)
+            if len(self._data) > self._max:
+                note_full("remembered answers", str(self._max))
             while len(self._data) > self._max:
                 self._data.popitem(last=False)
 

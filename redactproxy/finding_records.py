@@ -15,6 +15,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
 
+from redactproxy.caps import Caps, note_full
 from redactproxy.masking import context_snippet, mask_value, value_hash
 from redactproxy.records import FindingRecord
 from redactproxy.redact import Applied
@@ -27,12 +28,14 @@ class FindingRecords:
 
     Args:
         hash_key: Key of the values' keyed hashes (``masking.value_hash``).
-        max_entries: Texts remembered; the least recently used are forgotten first.
+        max_records: Records kept (each text keeps one per finding; a pasted table can
+            hold hundreds); the texts least recently used are forgotten first.
     """
 
-    def __init__(self, hash_key: bytes, max_entries: int = 4096) -> None:
+    def __init__(self, hash_key: bytes, max_records: int = Caps.records) -> None:
         self.hash_key = hash_key
-        self._max = max_entries
+        self._max = max_records
+        self._held = 0
         self._memo: OrderedDict[tuple[object, ...], list[FindingRecord]] = OrderedDict()
 
     def records(self, applied: Sequence[Applied]) -> list[FindingRecord]:
@@ -53,12 +56,22 @@ class FindingRecords:
                *((a.finding, a.replacement, a.field) for a in group))
         hit = self._memo.get(key)
         if hit is None:
-            hit = self._memo[key] = [self._build(a, group) for a in group]
-            while len(self._memo) > self._max:
-                self._memo.popitem(last=False)
+            hit = [self._build(a, group) for a in group]
+            if len(hit) > self._max:  # too big to keep: described again if resent
+                return hit
+            self._memo[key] = hit
+            self._held += len(hit)
+            if self._held > self._max:
+                note_full("finding records", str(self._max))
+            while self._held > self._max:
+                self._held -= len(self._memo.popitem(last=False)[1])
         else:
             self._memo.move_to_end(key)
         return [copy.copy(r) for r in hit]
+
+    def __len__(self) -> int:
+        """Records held."""
+        return self._held
 
     def _build(self, a: Applied, group: Sequence[Applied]) -> FindingRecord:
         f = a.finding

@@ -46,7 +46,8 @@ class Grant:
     """The lookup one answer restores with: the vault, limited to granted placeholders.
 
     Args:
-        resolve: The project's vault lookup (placeholder to value).
+        resolve: The project's vault lookup (placeholder to value). With a shared store it
+            answers from this process's memory only (restoration runs on the event loop).
 
     Attributes:
         allowed: Placeholders the answer may restore (filled once the request is redacted).
@@ -54,27 +55,50 @@ class Grant:
             restored, unless the proxy also wrote the same placeholder into the request).
         refused: Placeholders the answer used that name a vault value but were not granted,
             in first-seen order (relay-steered: the request did not contain them).
+        unresolved: Placeholders the answer used, not granted, that ``resolve`` did not
+            know: with a shared store they may still name a value (numbered by another
+            replica, or dropped from memory) until ``confirm`` says which do.
     """
 
-    __slots__ = ("_resolve", "allowed", "refused", "typed")
+    __slots__ = ("_resolve", "_values", "allowed", "refused", "typed", "unresolved")
 
     def __init__(self, resolve: Lookup) -> None:
         self._resolve = resolve
+        self._values: dict[str, str] = {}
         self.allowed: set[str] = set()
         self.typed: set[str] = set()
         self.refused: list[str] = []
+        self.unresolved: list[str] = []
+
+    def _value(self, placeholder: str) -> str | None:
+        value = self._values.get(placeholder)
+        return value if value is not None else self._resolve(placeholder)
 
     def __call__(self, placeholder: str) -> str | None:
         if placeholder in self.allowed:
-            return self._resolve(placeholder)
-        if (placeholder not in self.typed and placeholder not in self.refused
-                and self._resolve(placeholder) is not None):
+            return self._value(placeholder)
+        if placeholder in self.typed or placeholder in self.refused:
+            return None
+        if self._value(placeholder) is not None:
             self.refused.append(placeholder)
+        elif placeholder not in self.unresolved:
+            self.unresolved.append(placeholder)
         return None
+
+    def pin(self, values: dict[str, str]) -> None:
+        """Hold the values read for this request (restoration then needs no cache entry)."""
+        self._values.update(values)
+
+    def confirm(self, known: Iterable[str]) -> None:
+        """``unresolved`` was checked against the store: those ``known`` names a value of
+        go to ``refused``; the rest name nothing (a model's invention) and are dropped."""
+        known = set(known)
+        self.refused += [p for p in self.unresolved if p in known and p not in self.refused]
+        self.unresolved = []
 
     def known(self, placeholders: Iterable[str]) -> list[str]:
         """Those of ``placeholders`` that name a value in the vault, sorted."""
-        return sorted(p for p in placeholders if self._resolve(p) is not None)
+        return sorted(p for p in placeholders if self._value(p) is not None)
 
 
 def continued_ids(doc: Any) -> tuple[str | None, str | None]:

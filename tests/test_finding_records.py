@@ -67,3 +67,14 @@ def test_another_key_gives_other_hashes() -> None:
     a = FindingRecords(KEY).records(applied)
     b = FindingRecords(b"j" * 32).records(applied)
     assert [r.value_hash for r in a] != [r.value_hash for r in b]
+
+
+def test_memo_is_bounded_by_records_held() -> None:
+    builder = FindingRecords(KEY, max_records=5)
+    for i in range(20):  # texts of 2 records each (history) and 1 record (new)
+        builder.records(_applied(HISTORY.replace("report", f"report {i}"), NEW + f" {i}"))
+        assert len(builder) <= 5
+    assert len(builder) >= 4  # the newest texts stay
+    big = FindingRecords(KEY, max_records=2)
+    assert len(big.records(_applied(HISTORY + " " + NEW))) == 3  # described, not kept
+    assert len(big) == 0

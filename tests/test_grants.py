@@ -28,6 +28,21 @@ def test_typed_and_unknown_placeholders_are_not_reported_as_steered() -> None:
     assert g.known({"<GITHUB_TOKEN_1>", "<PERSON_7>"}) == ["<GITHUB_TOKEN_1>"]
 
 
+def test_placeholders_memory_does_not_know_are_confirmed_against_the_store() -> None:
+    memory: dict[str, str] = {}  # this replica has seen nothing: the shared store has both
+    g = Grant(memory.get)
+    g.allowed.add("<EMAIL_ADDRESS_1>")
+    g.pin({"<EMAIL_ADDRESS_1>": "ada@example.org"})  # read for the request beside the loop
+    assert g("<EMAIL_ADDRESS_1>") == "ada@example.org"  # held, whatever the cache drops
+    assert g("<GITHUB_TOKEN_1>") is None
+    assert g("<PERSON_7>") is None
+    assert g("<GITHUB_TOKEN_1>") is None
+    assert g.refused == [] and g.unresolved == ["<GITHUB_TOKEN_1>", "<PERSON_7>"]
+    g.confirm({"<GITHUB_TOKEN_1>": "ghp_FAKE"})  # what the store says names a value
+    assert g.refused == ["<GITHUB_TOKEN_1>"]
+    assert g.unresolved == []  # checked: <PERSON_7> names nothing (a model's invention)
+
+
 def test_placeholders_in_and_continued_ids() -> None:
     assert placeholders_in(["a <EMAIL_ADDRESS_1> b <X_2>", "<no>", "plain"]) == {
         "<EMAIL_ADDRESS_1>", "<X_2>"}

@@ -114,7 +114,16 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as e:
             raise ConfigError(str(e)) from None
     modes, shown, prefixes = _modes(args)
+    from redactproxy.memtrace import start_from_env
     from redactproxy.stores.location import open_stores
+
+    start_from_env("proxy")  # off unless REDACTPROXY_TRACEMALLOC is set (debugging growth)
+    from redactproxy.caps import caps_from_env
+
+    try:
+        caps_from_env()
+    except ValueError as e:
+        raise ConfigError(f"{e} (environment)") from None
 
     stores = open_stores(args.store)
     try:

@@ -25,6 +25,7 @@ from concurrent.futures import Future
 from multiprocessing.connection import Connection
 from typing import Any
 
+from redactproxy.caps import Caps, note_full
 from redactproxy.detect.base import Finding
 from redactproxy.detect.engine import DetectorSpec, Engine
 from redactproxy.errors import DetectorError, DetectorUnavailable
@@ -41,6 +42,9 @@ def _child(conn: Connection, warm_spec: DetectorSpec | None) -> None:
     """Worker process main loop: build engines on demand, answer analysis requests."""
     # Ctrl-C in the terminal reaches the whole process group; the parent stops us itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from redactproxy.memtrace import start_from_env
+
+    start_from_env("detector")  # off unless REDACTPROXY_TRACEMALLOC is set
     fault = os.environ.get(FAULT_ENV, "")
     engines: dict[str, Engine] = {}
     nlp_cache: dict[str, Any] = {}
@@ -71,12 +75,23 @@ def _child(conn: Connection, warm_spec: DetectorSpec | None) -> None:
 
 
 class FindingsCache:
-    """LRU cache of findings by (spec key, text digest), bounded by total text length."""
+    """LRU cache of findings by (spec key, text digest), bounded by its estimated size.
 
-    def __init__(self, max_chars: int = 64_000_000) -> None:
+    The texts are not kept (a digest stands for each), so what an entry costs is its key
+    and findings, whatever the text's length: ``ENTRY_BYTES`` plus ``FINDING_BYTES`` per
+    finding (measured on CPython 3.12 with findings unpickled from the worker, rounded up).
+
+    Args:
+        max_bytes: Estimated bytes held at most (``redactproxy.caps.Caps.findings``).
+    """
+
+    ENTRY_BYTES = 320
+    FINDING_BYTES = 160
+
+    def __init__(self, max_bytes: int = Caps.findings) -> None:
         self._data: OrderedDict[tuple[str, bytes], tuple[int, list[Finding]]] = OrderedDict()
-        self._chars = 0
-        self._max = max_chars
+        self._bytes = 0
+        self._max = max_bytes
         self.hits = 0
         self.misses = 0
 
@@ -100,11 +115,22 @@ class FindingsCache:
         key = (spec_key, self._digest(text))
         if key in self._data:
             return
-        self._data[key] = (len(text), findings)
-        self._chars += len(text)
-        while self._chars > self._max and self._data:
+        cost = self.ENTRY_BYTES + self.FINDING_BYTES * len(findings)
+        self._data[key] = (cost, findings)
+        self._bytes += cost
+        if self._bytes > self._max:
+            note_full("findings cache", f"{self._max} bytes")
+        while self._bytes > self._max and self._data:
             _, (n, _f) = self._data.popitem(last=False)
-            self._chars -= n
+            self._bytes -= n
+
+    @property
+    def size(self) -> int:
+        """Estimated bytes held."""
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._data)
 
 
 class DetectorWorker:
@@ -284,11 +310,12 @@ class DetectorPool:
         warm_spec: Spec every worker builds at start.
         workers: Number of processes (``default_workers()`` when None).
         timeout: Seconds a request may wait for its analysis once ready.
+        cache_bytes: Estimated size of the shared findings cache.
     """
 
     def __init__(self, warm_spec: DetectorSpec | None = None, *, workers: int | None = None,
-                 timeout: float = 30.0) -> None:
-        self.cache = FindingsCache()
+                 timeout: float = 30.0, cache_bytes: int = Caps.findings) -> None:
+        self.cache = FindingsCache(cache_bytes)
         self.warm_spec = warm_spec
         self.workers = [DetectorWorker(warm_spec, timeout=timeout, cache=self.cache)
                         for _ in range(max(1, workers or default_workers()))]

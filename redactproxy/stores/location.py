@@ -127,9 +127,10 @@ class Stores:
 
     def vault(self, key: bytes) -> Any:
         """The shared vault (PostgreSQL only; the SQLite vault is opened by the addon)."""
+        from redactproxy.caps import caps_from_env
         from redactproxy.stores.pgvault import PgVault
 
-        return PgVault(self.database(), key)
+        return PgVault(self.database(), key, caps_from_env().vault)
 
     def links(self) -> Any:
         """The shared conversation links (PostgreSQL only; the addon keeps SQLite's own)."""

@@ -12,9 +12,11 @@ numbering allocated in the database so that replicas agree:
 * the loser of a race on the same value (its insert hits the unique digest) rolls back its
   counter increment and reads the winner's placeholder.
 
-Mappings are cached in memory once seen (the ``CACHE_LIMIT`` most recently stored: a gateway
-serving a team for months must not grow without bound); a placeholder another replica
-created, or one dropped from the cache, is read from the database again when needed.
+Mappings are cached in memory once seen (the ``cache_limit`` most recently stored,
+``redactproxy.caps``: a gateway serving a team for months must not grow without bound); a
+placeholder another replica created, or one dropped from the cache, is read from the
+database again when needed (``fetch``, beside the event loop; a request holds the values it
+was granted, so restoration never depends on what the cache still has).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterable
 
+from redactproxy.caps import Caps, note_full
 from redactproxy.errors import StoreError
 from redactproxy.placeholders import format_placeholder, parse_placeholder
 from redactproxy.stores.postgres import Database
@@ -33,9 +36,6 @@ from redactproxy.vault import VaultCipher
 __all__ = ["PgVault"]
 
 log = logging.getLogger("redactproxy")
-
-#: Mappings kept in memory per process (the oldest dropped first).
-CACHE_LIMIT = 200_000
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS vault_entries (
@@ -68,9 +68,10 @@ class PgVault:
     Args:
         db: The shared connection.
         key: 32-byte AES key (key file, environment or keyring; never stored in the database).
+        cache_limit: Mappings kept in memory (the least recently stored dropped first).
     """
 
-    def __init__(self, db: Database, key: bytes) -> None:
+    def __init__(self, db: Database, key: bytes, cache_limit: int = Caps.vault) -> None:
         if len(key) != 32:
             raise ValueError("a persistent vault needs a 32-byte key")
         self._db = db
@@ -78,7 +79,7 @@ class PgVault:
         self._lock = threading.Lock()
         self._by_value: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._by_placeholder: OrderedDict[tuple[str, str], str] = OrderedDict()
-        self.cache_limit = CACHE_LIMIT
+        self.cache_limit = cache_limit
         db.ensure_schema("vault", SCHEMA)
 
     @property
@@ -98,6 +99,8 @@ class PgVault:
             self._by_value.move_to_end((scope, value))
             self._by_placeholder[(scope, ph)] = value
             self._by_placeholder.move_to_end((scope, ph))
+            if len(self._by_placeholder) > self.cache_limit:
+                note_full("vault mappings", str(self.cache_limit))
             while len(self._by_value) > self.cache_limit:
                 self._by_value.popitem(last=False)
             while len(self._by_placeholder) > self.cache_limit:
@@ -187,23 +190,35 @@ class PgVault:
         A database failure is logged: those placeholders then stay unrestored, as with
         ``lookup``.
         """
-        wanted: dict[tuple[str, int], str] = {}
-        for ph in placeholders:
-            if (scope, ph) not in self._by_placeholder:
-                parts = parse_placeholder(ph)
-                if parts is not None:
-                    wanted[parts] = ph
-        if not wanted:
-            return
         try:
-            rows = self._db.query(
-                "read vault", "SELECT entity, number, nonce, ciphertext FROM vault_entries "
-                "WHERE scope = %s AND (entity, number) IN (SELECT * FROM unnest("
-                "%s::text[], %s::int[]))",
-                (scope, [e for e, _ in wanted], [n for _, n in wanted]))
+            self.fetch(scope, placeholders)
         except StoreError as e:
             log.warning("placeholders not restored: %s", e)
-            return
+
+    def fetch(self, scope: str, placeholders: Iterable[str]) -> dict[str, str]:
+        """The values behind ``placeholders`` (those that name one), from memory or in one
+        query to the database (blocking: call it beside the event loop).
+
+        Raises:
+            StoreError: if the database cannot be read for placeholders not in memory.
+        """
+        found: dict[str, str] = {}
+        wanted: dict[tuple[str, int], str] = {}
+        for ph in placeholders:
+            value = self._by_placeholder.get((scope, ph))
+            if value is not None:
+                found[ph] = value
+                continue
+            parts = parse_placeholder(ph)
+            if parts is not None:
+                wanted[parts] = ph
+        if not wanted:
+            return found
+        rows = self._db.query(
+            "read vault", "SELECT entity, number, nonce, ciphertext FROM vault_entries "
+            "WHERE scope = %s AND (entity, number) IN (SELECT * FROM unnest("
+            "%s::text[], %s::int[]))",
+            (scope, [e for e, _ in wanted], [n for _, n in wanted]))
         for entity, number, nonce, ct in rows:
             try:
                 value = self._cipher.decrypt(scope, entity, number, bytes(nonce), bytes(ct))
@@ -211,7 +226,8 @@ class PgVault:
                 log.error("vault row %s/%s cannot be decrypted (wrong vault key?)", entity,
                           number)
                 continue
-            self._remember(scope, entity, number, value)
+            found[self._remember(scope, entity, number, value)] = value
+        return found
 
     def size(self, scope: str | None = None) -> int:
         """Number of mappings in the database (in one scope, or all)."""

@@ -1,0 +1,97 @@
+"""Memory growth by traceback, for finding what a long-running gateway keeps (debug only).
+
+Off unless ``REDACTPROXY_TRACEMALLOC`` names a directory. Then each process that calls
+``start_from_env`` (the proxy and its detector workers) starts ``tracemalloc`` and, every
+``REDACTPROXY_TRACEMALLOC_EVERY`` seconds (60 by default), appends to
+``<dir>/memtrace-<role>-<pid>.txt`` its RSS, the traced total and the allocations that grew
+most since the first snapshot, grouped by traceback. Tracing starts one interval after the
+process (start-up untraced) and the first snapshot one interval later, so only what is
+allocated under load, and kept, counts as growth.
+
+Tracing costs CPU and memory (every allocation records its stack): use it on a test run,
+never in production. Only sizes, counts and source lines are written, never a value.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import tracemalloc
+from pathlib import Path
+
+__all__ = ["DIR_ENV", "EVERY_ENV", "rss_mb", "start_from_env"]
+
+#: Directory the reports go to; tracing is off when unset.
+DIR_ENV = "REDACTPROXY_TRACEMALLOC"
+#: Seconds between snapshots.
+EVERY_ENV = "REDACTPROXY_TRACEMALLOC_EVERY"
+
+_FRAMES = 12
+_TOP = 15
+
+
+def rss_mb() -> float:
+    """This process's resident set size in MB (Linux ``/proc``; 0.0 elsewhere)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _ours(snapshot: tracemalloc.Snapshot) -> tracemalloc.Snapshot:
+    return snapshot.filter_traces((
+        tracemalloc.Filter(False, tracemalloc.__file__),
+        tracemalloc.Filter(False, __file__),
+    ))
+
+
+def _report(out: Path, first: tracemalloc.Snapshot, now: tracemalloc.Snapshot,
+            started: float) -> None:
+    current, peak = tracemalloc.get_traced_memory()
+    stats = now.compare_to(first, "traceback")
+    lines = [f"== t={time.monotonic() - started:.0f}s rss={rss_mb():.1f}MB "
+             f"traced={current / 2**20:.1f}MB peak={peak / 2**20:.1f}MB"]
+    for stat in stats[:_TOP]:
+        if stat.size_diff <= 0:
+            break
+        lines.append(f"-- +{stat.size_diff / 2**20:.2f}MB ({stat.count_diff:+d} blocks, "
+                     f"{stat.size / 2**20:.2f}MB now)")
+        for frame in stat.traceback.format(most_recent_first=True)[: 2 * 6]:
+            lines.append("   " + frame.strip())
+    with out.open("a", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def start_from_env(role: str) -> bool:
+    """Start tracing and the reporting thread if ``REDACTPROXY_TRACEMALLOC`` is set.
+
+    Args:
+        role: Names the report file (``proxy``, ``detector``).
+
+    Returns:
+        True if tracing started.
+    """
+    where = os.environ.get(DIR_ENV)
+    if not where:
+        return False
+    every = float(os.environ.get(EVERY_ENV) or 60)
+    out = Path(where) / f"memtrace-{role}-{os.getpid()}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+
+    def loop() -> None:
+        time.sleep(every)  # start-up and warm-up untraced: tracing slows imports a lot
+        tracemalloc.start(_FRAMES)
+        time.sleep(every)
+        first = _ours(tracemalloc.take_snapshot())
+        _report(out, first, first, started)
+        while True:
+            time.sleep(every)
+            _report(out, first, _ours(tracemalloc.take_snapshot()), started)
+
+    threading.Thread(target=loop, name="redactproxy-memtrace", daemon=True).start()
+    return True

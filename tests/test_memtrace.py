@@ -1,0 +1,38 @@
+"""The memory-growth tracer: off by default, and when on it names what grew, not values."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from redactproxy.memtrace import DIR_ENV, EVERY_ENV, start_from_env
+
+GROW = """
+import time
+from redactproxy.memtrace import start_from_env
+assert start_from_env("probe")
+kept = []
+def grow_here():
+    kept.append(bytearray(200_000))
+for _ in range(60):
+    grow_here()
+    time.sleep(0.02)
+"""
+
+
+def test_off_unless_asked(monkeypatch) -> None:
+    monkeypatch.delenv(DIR_ENV, raising=False)
+    assert start_from_env("proxy") is False
+
+
+def test_reports_growth_by_traceback(tmp_path: Path) -> None:
+    env = {**os.environ, DIR_ENV: str(tmp_path), EVERY_ENV: "0.3"}
+    script = tmp_path / "grow.py"
+    script.write_text(GROW)
+    subprocess.run([sys.executable, str(script)], env=env, check=True, timeout=60)
+    (report,) = tmp_path.glob("memtrace-probe-*.txt")
+    text = report.read_text()
+    assert text.startswith("== t=") and " rss=" in text and " traced=" in text
+    assert "kept.append(bytearray(200_000))" in text  # the line that keeps memory
