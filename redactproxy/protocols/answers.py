@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from redactproxy.jsonsplice import Path, replace_member, splice
+from redactproxy.protocols.deltas import Delta, delta_of, token_text
 from redactproxy.protocols.targets import is_signed_block
 from redactproxy.restore import Lookup, StreamRestorer, json_escape, restore_text
 from redactproxy.sse import SSEEvent, SSEParser
@@ -362,7 +363,10 @@ class StreamRewriter:
         for channel in [ch for ch in self._held if match(ch)]:
             self._held.discard(channel)
             text = self._channels[channel].flush()
-            name, obj = _synthesize(self.api, channel, self._templates[channel], text)
+            template = self._templates[channel]
+            if isinstance(template, bytes):  # kept raw by the byte-level delta path
+                template = _loads(SSEEvent.parse(template).data or "")
+            name, obj = _synthesize(self.api, channel, template, text)
             nl = newline.decode()
             head = f"event: {name}{nl}" if name and self._event_lines else ""
             out += f"{head}data: {json.dumps(obj, ensure_ascii=False)}{nl}{nl}".encode()
@@ -393,6 +397,12 @@ class StreamRewriter:
                 except ValueError:
                     pass
             return raw
+        if not self._report(raw):
+            delta = delta_of(self.api, raw)
+            if delta is not None:
+                out = self._rewrite_delta_bytes(raw, delta)
+                if out is not None:
+                    return out
         return self._rewrite(SSEEvent.parse(raw))
 
     def _emit(self, obj: Any, raw: bytes) -> None:
@@ -481,6 +491,28 @@ class StreamRewriter:
         if out is None:
             out = ev.with_data(splice(data, obj, {slot.path: new}))
         return out
+
+    def _rewrite_delta_bytes(self, raw: bytes, delta: Delta) -> bytes | None:
+        """``_rewrite_delta`` for an event ``delta_of`` read at byte level: the delta's
+        token is replaced in place, nothing parsed; None when anything else needs restoring.
+        """
+        channel, start, end = delta
+        token = raw[start:end]
+        if raw.count(b"<") > token.count(b"<") or (
+                b"\\u003" in raw and (b"\\u003c" in raw or b"\\u003C" in raw)):
+            return None
+        text = token_text(token)
+        r = self._channels.get(channel) or self._restorer(channel, self._json_text, False)
+        self._templates[channel] = raw  # parsed only if a held tail must be flushed alone
+        new = r.feed(text)
+        if r.pending:
+            self._held.add(channel)
+        else:
+            self._held.discard(channel)
+        if new == text:
+            return raw
+        ascii_mode = raw.isascii() and b"\\u" in raw
+        return raw[:start] + json.dumps(new, ensure_ascii=ascii_mode).encode("utf-8") + raw[end:]
 
     def _rewrite_whole(self, ev: SSEEvent, data: str, obj: Any) -> bytes:
         changes: dict[Path, str] = {}
