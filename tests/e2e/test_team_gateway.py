@@ -214,6 +214,9 @@ def test_gateway_serves_tls_from_given_certificate(proxy_factory, upstream: Fake
     plain = httpx2.post(f"http://127.0.0.1:{pp.port}/v1/chat/completions", json={},
                         headers={"authorization": f"Bearer {token}"}, trust_env=False)
     assert plain.status_code == 403 and plain.json()["error"]["code"] == "tls_required"
+    # The image's HEALTHCHECK asks over plain HTTP on the TLS port: answered all the same.
+    health = httpx2.get(f"http://127.0.0.1:{pp.port}/healthz", trust_env=False)
+    assert health.status_code == 200 and health.json()["store"] == "ok"
 
 
 # --- store calls beside the event loop, links shared by replicas --------------------------
