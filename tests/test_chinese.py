@@ -98,6 +98,11 @@ def test_foreign_names_terms_and_everyday_words_are_not_names(text: str) -> None
     ("工作暂由秦明代理。", ["秦明"]),  # 暂由 | 秦 | 明代 | 理: 代理 is a word of its own here
     ("本周由范云华值守线上告警。", ["范云华"]),  # 由范云华 glued into one unknown word
     ("文档说明了向量表示的细节。", []),  # 说明 is one word; 向量 is an everyday word
+    ("本周由苏美兰值守线上告警。", ["苏美兰"]),  # 由苏 glued by the HMM: re-cut after 由
+    ("这个模块以前是李荣桂写的。", ["李荣桂"]),  # 李荣桂写 glued: read between 是 and 写
+    ("摘自胡金林的技术分享", ["胡金林"]),  # 胡金 | 林: read from the cue to 的
+    ("王胜利在周会上提出要拆分服务。", ["王胜利"]),  # 在 ... 提出: a person's clause
+    ("缓存在启动时会预热。", []),  # 在 without a person's verb after it says nothing
 ])
 def test_names_jieba_cut_across_are_read_between_person_cues(text: str,
                                                             names: list[str]) -> None:

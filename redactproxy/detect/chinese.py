@@ -20,8 +20,10 @@ is found in three steps on each run of Chinese characters:
 4. A person cue around the span (由/据/多亏 ... before it, 说/表示/反馈/请假/两位同事 ...
    after it, or a list after another name) lets through what the words alone do not:
    a given name that is an ordinary word (杨胜利, 张宏图) and the rare surnames of the
-   *Hundred Family Surnames* (訾, 乜, 郗). Without a cue, a surname followed by an
-   everyday dictionary word (连 + 公网) is no name.
+   *Hundred Family Surnames* (訾, 乜, 郗). A clause "X 在 ... 提出" has a person X too.
+   Where jieba's words straddle a name and a cue (多亏 | 金海 | 芳 | 帮忙, 由苏 | 美兰), the
+   name is read character by character between the cues. Without a cue, a surname
+   followed by an everyday dictionary word (连 + 公网) is no name.
 5. Transliterated foreign names and eponymous terms are refused unless a label or title
    says person: a span followed by a term head (康威定律, 卢恩算法), joined by ``-`` or
    ``·`` (米勒-拉宾, 冯·诺依曼), or ending in a transliteration character (counted from
@@ -172,7 +174,11 @@ _CUES_AFTER = frozenset(
     "说 表示 反馈 回复 介绍 提出 认为 指出 确认 建议 同意 请假 负责 帮忙 值守 代理 牵头 配合 "
     "提交 审核 批准 告诉 来电 致电 两位 等人 同事 本人 签字 签收 汇报 回答 解释 补充 强调 "
     "抱怨 投诉 留言 加班 出差 入职 离职 休假 主持 发言 写道 答应 承诺 提到 问道 坦言 透露 "
-    "觉得 希望 师兄 师姐 师弟 师妹 夫妇 一家".split())
+    "觉得 希望 师兄 师姐 师弟 师妹 夫妇 一家 写".split())
+# Verbs of speech and decision: only a person does them, so a clause "X 在 ... 提出" has a
+# person X even with a place or time between them.
+_SPEECH_CUES = frozenset("说 表示 提出 认为 指出 强调 介绍 回复 发言 主持 汇报 坦言 透露 "
+                         "抱怨 答应 承诺 问道 写道 请假 加班 值守".split())
 # Tags of a surname character that is used as a function word there (和 and, 于 at, 向
 # towards, 何 what): with only a cue after it, such a word does not start a name.
 _FUNCTION_WORD_TAGS = frozenset({"c", "p", "r", "d", "u", "ul", "uj", "uz", "ug", "uv", "ud",
@@ -379,7 +385,7 @@ def _names(d: _Dictionary, run: str, lead: str, listed: bool = False,
         listed: The run follows a name and a list separator (张伟、李娜).
         edges: The characters just before and just after the run in the text.
     """
-    toks: list[tuple[str, int, int]] = list(d.tokenizer.tokenize(run, HMM=True))
+    toks: list[tuple[str, int, int]] = _recut(d, run, list(d.tokenizer.tokenize(run, HMM=True)))
     found: list[tuple[int, int, float]] = []
     n = len(toks)
     i = 0
@@ -393,10 +399,30 @@ def _names(d: _Dictionary, run: str, lead: str, listed: bool = False,
                 i = j
                 continue
         i += 1
-    if _CUE_AFTER_RE.search(run) is not None:
+    if _CUE_AFTER_RE.search(run) is not None or any(t[0] in _CUES_BEFORE for t in toks):
         found += _cued_spans(d, run, toks, lead, found)
         found.sort()
     return found
+
+
+def _recut(d: _Dictionary, run: str,
+           toks: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """Re-cut after a one-character person cue that jieba's HMM glued to a name.
+
+    由 and 是 are surnames too, so jieba joins them to the name after them (本周 | 由苏 |
+    美兰 | 值守): an unknown word made of such a cue and a surname is cut after the cue and
+    the rest of the run segmented again (由 | 苏美兰 | 值守).
+    """
+    for k, (w, s, _e) in enumerate(toks):
+        if len(w) >= 2 and w[0] in _CUE_CHARS and d.tags.get(w) is None \
+                and (w[1] in _ALL_SINGLE or w[1:3] in _ALL_COMPOUND):
+            rest = [(x, a + s + 1, b + s + 1)
+                    for x, a, b in d.tokenizer.tokenize(run[s + 1:], HMM=True)]
+            return [*toks[:k], (w[0], s, s + 1), *rest]
+    return toks
+
+
+_CUE_CHARS = frozenset(c for c in _CUES_BEFORE if len(c) == 1)
 
 
 _CUE_AFTER_RE = regex.compile("|".join(sorted(_CUES_AFTER, key=len, reverse=True)))
@@ -445,6 +471,28 @@ def _cued_spans(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], lead
                 ok = (p == 0 or p in starts) and all(
                     c in given_chars and not given_chars.weak(c) for c in given)
             if ok and not all(c in d.foreign_chars for c in given):
+                out.append((p, q, 0.8))
+                taken.append((p, q))
+                break
+    # After a person cue (摘自 | 胡金 | 林 | 的): the two or three characters after it, up to
+    # the end of the run or a word that ends a name (的, 在, 说 ...).
+    for k, (w, _s, p) in enumerate(toks):
+        if w not in _CUES_BEFORE or k + 1 >= len(toks) or not _surname_len(run[p:p + 2]):
+            continue
+        for q in (p + 3, p + 2, p + 4):
+            sl = _surname_len(run[p:q])
+            if q > len(run) or not sl or not 1 <= q - p - sl <= 2 \
+                    or any(a < q and p < b for a, b in taken):
+                continue
+            if not (q == len(run) or run[q] in _NAME_END
+                    or _first_word(d, run, q) in _CUES_AFTER):
+                continue
+            span, given = run[p:q], run[p + sl:q]
+            if span in NOT_NAMES or d.tags.get(span) not in (None, "nr", "nrfg") \
+                    or all(c in d.foreign_chars for c in given):
+                continue
+            if all(c in given_chars for c in given) or d.tags.get(given) not in (
+                    *_NOT_GIVEN_CUED, None):
                 out.append((p, q, 0.8))
                 taken.append((p, q))
                 break
@@ -580,8 +628,13 @@ def _span(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int, sl
 
 
 def _cued_after(toks: list[tuple[str, int, int]], j: int) -> bool:
-    """True if the word at index ``j`` says the words before it name a person (说, 表示)."""
-    return j < len(toks) and toks[j][0] in _CUES_AFTER
+    """True if the word at index ``j`` says the words before it name a person (说, 表示),
+    or is 在 (at) opening a clause whose verb is a person's (王胜利 | 在 | 周会上 | 提出)."""
+    if j >= len(toks):
+        return False
+    if toks[j][0] == "在":
+        return any(w in _SPEECH_CUES for w, _s, _e in toks[j + 1:j + 6])
+    return toks[j][0] in _CUES_AFTER
 
 
 def _foreign_edge(edges: tuple[str, str]) -> bool:
