@@ -3,10 +3,12 @@
 Off unless ``REDACTPROXY_TRACEMALLOC`` names a directory. Then each process that calls
 ``start_from_env`` (the proxy and its detector workers) starts ``tracemalloc`` and, every
 ``REDACTPROXY_TRACEMALLOC_EVERY`` seconds (60 by default), appends to
-``<dir>/memtrace-<role>-<pid>.txt`` its RSS, the traced total and the allocations that grew
-most since the first snapshot, grouped by traceback. Tracing starts one interval after the
-process (start-up untraced) and the first snapshot one interval later, so only what is
-allocated under load, and kept, counts as growth.
+``<dir>/memtrace-<role>-<pid>.txt`` its RSS, the traced total, glibc's heap (in use, and
+free inside it: fragmentation) and the allocations that grew most since the first snapshot,
+grouped by traceback. RSS growing while traced memory and the heap in use stay flat points
+at memory outside Python's allocator (OpenSSL, libpq) or at fragmentation. Tracing starts
+one interval after the process (start-up untraced) and the first snapshot one interval
+later, so only what is allocated under load, and kept, counts as growth.
 
 Tracing costs CPU and memory (every allocation records its stack): use it on a test run,
 never in production. Only sizes, counts and source lines are written, never a value.
@@ -20,14 +22,14 @@ import time
 import tracemalloc
 from pathlib import Path
 
-__all__ = ["DIR_ENV", "EVERY_ENV", "rss_mb", "start_from_env"]
+__all__ = ["DIR_ENV", "EVERY_ENV", "FRAMES_ENV", "rss_mb", "start_from_env"]
 
 #: Directory the reports go to; tracing is off when unset.
 DIR_ENV = "REDACTPROXY_TRACEMALLOC"
 #: Seconds between snapshots.
 EVERY_ENV = "REDACTPROXY_TRACEMALLOC_EVERY"
-
-_FRAMES = 12
+#: Frames kept per allocation (fewer: less overhead, coarser tracebacks).
+FRAMES_ENV = "REDACTPROXY_TRACEMALLOC_FRAMES"
 _TOP = 15
 
 
@@ -42,10 +44,29 @@ def rss_mb() -> float:
     return 0.0
 
 
+def _malloc_mb() -> str:
+    """glibc's heap: bytes in use and free inside it (fragmentation shows as free growing)."""
+    try:
+        import ctypes
+
+        class _Info(ctypes.Structure):
+            _fields_ = [(n, ctypes.c_size_t) for n in (
+                "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+                "uordblks", "fordblks", "keepcost")]
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = _Info
+        info = libc.mallinfo2()
+    except (OSError, AttributeError):
+        return ""
+    return (f" malloc_in_use={(info.uordblks + info.hblkhd) / 2**20:.1f}MB "
+            f"malloc_free={info.fordblks / 2**20:.1f}MB")
+
+
 def _ours(snapshot: tracemalloc.Snapshot) -> tracemalloc.Snapshot:
     return snapshot.filter_traces((
         tracemalloc.Filter(False, tracemalloc.__file__),
-        tracemalloc.Filter(False, __file__),
+        tracemalloc.Filter(False, __file__, all_frames=True),  # the report's own source reads
     ))
 
 
@@ -54,7 +75,7 @@ def _report(out: Path, first: tracemalloc.Snapshot, now: tracemalloc.Snapshot,
     current, peak = tracemalloc.get_traced_memory()
     stats = now.compare_to(first, "traceback")
     lines = [f"== t={time.monotonic() - started:.0f}s rss={rss_mb():.1f}MB "
-             f"traced={current / 2**20:.1f}MB peak={peak / 2**20:.1f}MB"]
+             f"traced={current / 2**20:.1f}MB peak={peak / 2**20:.1f}MB{_malloc_mb()}"]
     for stat in stats[:_TOP]:
         if stat.size_diff <= 0:
             break
@@ -85,7 +106,7 @@ def start_from_env(role: str) -> bool:
 
     def loop() -> None:
         time.sleep(every)  # start-up and warm-up untraced: tracing slows imports a lot
-        tracemalloc.start(_FRAMES)
+        tracemalloc.start(int(os.environ.get(FRAMES_ENV) or 12))
         time.sleep(every)
         first = _ours(tracemalloc.take_snapshot())
         _report(out, first, first, started)

@@ -10,15 +10,19 @@ from pathlib import Path
 from redactproxy.memtrace import DIR_ENV, EVERY_ENV, start_from_env
 
 GROW = """
-import time
+import os, pathlib, time
 from redactproxy.memtrace import start_from_env
 assert start_from_env("probe")
 kept = []
 def grow_here():
     kept.append(bytearray(200_000))
-for _ in range(60):
+report = pathlib.Path(os.environ["REDACTPROXY_TRACEMALLOC"]) / f"memtrace-probe-{os.getpid()}.txt"
+deadline = time.monotonic() + 50
+while time.monotonic() < deadline:  # until two reports after the first snapshot
     grow_here()
     time.sleep(0.02)
+    if report.exists() and report.read_text().count("== t=") >= 3:
+        break
 """
 
 
