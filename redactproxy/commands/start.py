@@ -100,7 +100,9 @@ def _modes(args: argparse.Namespace) -> tuple[list[str], list[str], list[str]]:
         if prefix.strip("/"):
             prefixes.append(f"{gp}=/{prefix.strip('/')}")
         modes.append(f"reverse:{scheme}://{origin}@{host}:{gp}")
-        shown.append(f"http://{host}:{gp} (gateway to {url})")
+        # With --tls-cert the gateway speaks TLS (plain HTTP gets only /healthz and a refusal).
+        listen_scheme = "https" if args.tls_cert is not None else "http"
+        shown.append(f"{listen_scheme}://{host}:{gp} (gateway to {url})")
     if not modes:
         raise ConfigError("nothing to run: --no-forward needs at least one --upstream")
     return modes, shown, prefixes

@@ -206,6 +206,8 @@ def test_gateway_serves_tls_from_given_certificate(proxy_factory, upstream: Fake
     token = _cli("tokens", "create", "bob", url=pg_url, home=tmp_path).stdout.strip()
     pp = proxy_factory(args=[*GATEWAY, "--require-tokens", "--tls-cert", str(cert),
                              "--tls-key", str(key)], env=_env(pg_url))
+    assert any(f"listening on https://127.0.0.1:{pp.port} (gateway to" in line
+               for line in pp.lines), pp.lines[:3]
     ctx = ssl.create_default_context(cafile=str(test_ca.cert_path))
     r = _openai(pp, key=token, scheme="https", verify=ctx).chat.completions.create(
         model="gpt-4o", messages=[{"role": "user", "content": f"tls {EMAIL}"}])
