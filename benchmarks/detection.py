@@ -250,6 +250,17 @@ def chinese_section(full: Engine, cold: Engine, quick: bool) -> list[tuple[str, 
     return rows
 
 
+def zh_text_rows(full: Engine, paths: list[Path]) -> list[tuple[str, str, str, bool | None]]:
+    """Findings per 10 KB of real Chinese text files holding no personal names."""
+    rows: list[tuple[str, str, str, bool | None]] = []
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        v, _fps = per_10kb(full, text, ("PERSON",))
+        rows.append((f"PERSON findings / 10 KB {path.name} ({len(text.encode()) // 1000} KB, "
+                     "real text)", f"{v:.2f}", "<= 1", v <= 1))
+    return rows
+
+
 def _print_rows(rows: list[tuple[str, str, str, bool | None]]) -> None:
     width = max(len(r[0]) for r in rows)
     print(f"{'metric':<{width}}  {'value':>15}  {'target':>8}  status")
@@ -331,6 +342,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--verbose", action="store_true", help="list misses and false positives")
     ap.add_argument("--chinese", action="store_true",
                     help="only the Chinese and code/data section")
+    ap.add_argument("--zh-text", type=Path, nargs="+", default=[],
+                    help="files of real Chinese text without personal names (e.g. Qwen "
+                         "Code's locales/zh.js): findings per 10 KB of each")
     ap.add_argument("--before", type=Path,
                     help="a checkout of an older commit: compare English scan speed with it")
     args = ap.parse_args(argv)
@@ -343,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     cold_known = Engine(DetectorSpec(nlp=False, known=known_for_bench()))
     print(f"engines loaded in {time.perf_counter() - t0:.1f}s")
     if args.chinese:
-        _print_rows(chinese_section(full, cold, quick))
+        _print_rows(chinese_section(full, cold, quick) + zh_text_rows(full, args.zh_text))
         return 0
 
     # 1. Labelled corpus: secrets, structured PII, negatives.
@@ -446,6 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     row("warm turn max (ms)", max(warm), ".1f", "", None)
     row(f"same last turn uncached (ms, {last_len // 1000} KB)", uncached_ms, ".0f", "", None)
     rows.extend(zh_rows)
+    rows.extend(zh_text_rows(full, args.zh_text))
 
     width = max(len(r[0]) for r in rows)
     print(f"\ncorpus: {len(corpus)} docs {sum(d.size for d in corpus) // 1000} KB, "

@@ -118,6 +118,19 @@ def test_jobs_and_ui_words_are_not_names(text: str) -> None:
     assert _found(text) == []
 
 
+@pytest.mark.parametrize("text", [
+    "荣耀负责转发请求。",  # a two-character word jieba tags nr, before a cue: no name
+    "时钟源回复超时了。",  # 时钟 | 源: it opens with an everyday word
+    "由惠普负责限流。",  # 由 is a cue here, not the surname 由
+    "作者经济，用户文章。",  # a label glued to an everyday word
+    "的是有些看到精华。",  # 有 (have) is no rare surname there; 有些看 ends inside 看到
+    "边车在凌晨提出了新的告警。",  # 车 is far more common in words than in names
+    "介怎么成功由于类别留言不要。",  # 由于 | 类别: a name never starts inside a word
+])
+def test_person_cues_need_a_name_like_word(text: str) -> None:
+    assert _found(text) == []
+
+
 def test_a_newline_ends_a_labels_reach() -> None:
     """A label at the end of one line (…的通知) says nothing about the next line's words."""
     assert _found("主题：关于接口变更的通知\n石化行业的工控系统很少连公网。") == []

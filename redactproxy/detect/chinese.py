@@ -187,6 +187,10 @@ _FUNCTION_WORD_TAGS = frozenset({"c", "p", "r", "d", "u", "ul", "uj", "uz", "ug"
 # an everyday word (和 + 法务, 向 + 量), it is no surname even after a label or before a title.
 _JOINING_TAGS = frozenset({"c", "p", "u", "ul", "uj", "uz", "ug", "uv", "ud", "y", "e", "o",
                            "f"})
+# Tags of a rare surname's character standing alone that say it is used as a word there
+# (有 have, 从 from, 越 the more, 能 can), not as a surname.
+_NOT_RARE_SURNAME_TAGS = _FUNCTION_WORD_TAGS | {"v", "vn", "vd", "a", "ad", "m", "q", "t",
+                                                "df"}
 # Heads of eponymous technical terms: a surname-like word right before one is a scientist's
 # name used as a term (康威定律, 卢恩算法, 罗尔定理), not a person in the text.
 _TERM_HEADS = frozenset(
@@ -391,7 +395,7 @@ def _names(d: _Dictionary, run: str, lead: str, listed: bool = False,
     i = 0
     while i < n:
         word = toks[i][0]
-        if word[0] in _ALL_SINGLE or word[:2] in _ALL_COMPOUND:
+        if (word[0] in _ALL_SINGLE or word[:2] in _ALL_COMPOUND) and word not in _CUES_BEFORE:
             hit = _name_at(d, run, toks, i, lead, listed and i == 0, edges)
             if hit is not None:
                 j, score = hit
@@ -440,6 +444,8 @@ def _cued_spans(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], lead
     ordinary word is enough.
     """
     starts = {t[1] for t in toks}
+    ends = {t[2]: t[0] for t in toks}  # offset -> the word ending there
+    starts_word = {t[1]: t[0] for t in toks}  # offset -> the word starting there
     out: list[tuple[int, int, float]] = []
     taken = [(a, b) for a, b, _ in found]
     given_chars = d.given_chars
@@ -455,14 +461,20 @@ def _cued_spans(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], lead
             if not sl or not 1 <= q - p - sl <= 2 or any(a < q and p < b for a, b in taken):
                 continue
             span, given = run[p:q], run[p + sl:q]
-            if span in NOT_NAMES or d.tags.get(span) not in (None, "nr", "nrfg"):
-                continue
+            if span in NOT_NAMES or span in d.tags:
+                continue  # a dictionary word: the word-level reading above judged it
             if not verified:  # the cue is a word of its own here (说 yes, 说明 no)
                 if _first_word(d, run, q) != m.group():
                     break
                 verified = True
+            if (p and p not in starts) or run[p] in _CUE_CHARS:
+                continue  # the name starts inside a word (由于 | 类别: not 于类别) or at a cue
+            first = starts_word.get(p, "")
+            if sl < len(first) <= q - p and d.tags.get(first) not in (None, "nz", "ns",
+                                                                      *_NR_TAGS):
+                continue  # it opens with an everyday word (时钟 | 源: not a name)
             before = run[max(0, p - 6):p] if p else lead
-            cued = (before.endswith(_LABELS) or (p and _last_word(d, run, p) in _CUES_BEFORE)
+            cued = (before.endswith(_LABELS) or ends.get(p) in _CUES_BEFORE
                     or (not p and lead.endswith(tuple(_CUES_BEFORE))))
             if cued:
                 ok = all(c in given_chars for c in given) or d.tags.get(given) not in (
@@ -484,12 +496,11 @@ def _cued_spans(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], lead
             if q > len(run) or not sl or not 1 <= q - p - sl <= 2 \
                     or any(a < q and p < b for a, b in taken):
                 continue
-            if not (q == len(run) or run[q] in _NAME_END
-                    or _first_word(d, run, q) in _CUES_AFTER):
-                continue
+            if q not in ends or not (q == len(run) or run[q] in _NAME_END
+                                     or _first_word(d, run, q) in _CUES_AFTER):
+                continue  # the name must end where a word ends (有些 | 看到: not 有些看)
             span, given = run[p:q], run[p + sl:q]
-            if span in NOT_NAMES or d.tags.get(span) not in (None, "nr", "nrfg") \
-                    or all(c in d.foreign_chars for c in given):
+            if span in NOT_NAMES or span in d.tags or all(c in d.foreign_chars for c in given):
                 continue
             if all(c in given_chars for c in given) or d.tags.get(given) not in (
                     *_NOT_GIVEN_CUED, None):
@@ -504,14 +515,6 @@ def _first_word(d: _Dictionary, run: str, q: int) -> str:
     for w, _s, _e in d.tokenizer.tokenize(run[q:q + 8], HMM=True):
         return str(w)
     return ""
-
-
-def _last_word(d: _Dictionary, run: str, p: int) -> str:
-    """The last jieba word of ``run`` before offset ``p``."""
-    last = ""
-    for w, _s, _e in d.tokenizer.tokenize(run[max(0, p - 6):p], HMM=True):
-        last = w
-    return str(last)
 
 
 def _name_at(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int,
@@ -537,8 +540,8 @@ def _name_at(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int,
     if not context and before.endswith(_DEGREE):
         return None  # 很高时, 太白了: a degree adverb modifies an adjective or verb, not a name
     cue = listed or (toks[i - 1][0] in _CUES_BEFORE if i else lead.endswith(tuple(_CUES_BEFORE)))
-    if rare and len(word) == sl and d.tags.get(word) in _FUNCTION_WORD_TAGS:
-        return None  # 越, 从, 有 used as function words there, not as rare surnames
+    if rare and len(word) == sl and d.tags.get(word) in _NOT_RARE_SURNAME_TAGS:
+        return None  # 越, 从, 有 used as function words or verbs there, not as rare surnames
     hit = _span(d, run, toks, i, sl, rare, context, cue)
     if hit is None:
         return None
@@ -567,21 +570,25 @@ def _span(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int, sl
             j += 1
             titled = titled or _titled(d, run, toks[j - 1][2])
         if context:
+            if tag not in (None, "nz", *_NR_TAGS) and (rare or s > 0):
+                return None  # 作者经济, 用户文章: a label glued to an everyday word
             return (j, 0.9) if tag not in _NOT_GIVEN_TAGS else None
         if titled:  # 王伟经理 yes; 商务经理, 法务经理: an everyday word before a title is a job
             return (j, 0.9) if tag in (None, "nr", "nrfg") else None
         if tag == "nrt":
             return None  # a transliterated foreign name (米勒, 斯特拉)
-        if (cue or _cued_after(toks, j)) and tag in (None, "nr", "nrfg"):
-            return j, 0.85  # 据王军华介绍, 赖英表示: a person cue around a name-like word
+        if (cue or _cued_after(toks, j)) and (tag is None or (
+                tag in ("nr", "nrfg") and len(given) == 2)) and all(
+                c in given_chars and given_chars.name_like(c) for c in given) \
+                and not all(c in d.foreign_chars for c in given):
+            # 据王军华介绍, 赖英表示: a person cue around a name-like word. jieba's dictionary
+            # tags many everyday words nr (荣耀, 韩文, 宋词): those need a label or a title.
+            return j, 0.85
         if rare:
             return None
         if all(c in given_chars and not given_chars.weak(c) for c in given):
             if tag is None:
                 return j, 0.8
-            if tag == "nr" and len(given) == 2 and sl == 1 and all(
-                    given_chars.name_like(c) and c not in d.foreign_chars for c in given):
-                return j, 0.8  # 王军华, 陈光明: a three-character name in jieba's dictionary
         return None
     # 2. a surname on its own, then given-name pieces (1-2 characters).
     given = ""
@@ -594,7 +601,8 @@ def _span(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int, sl
             break
         tag = d.tags.get(piece)
         if not context:
-            if cue or _cued_after(toks, j + 1) or _titled(d, run, toks[j][2]):
+            if cue or _titled(d, run, toks[j][2]) or (
+                    _cued_after(toks, j + 1) and d.tags.get(word) in _NR_TAGS):
                 if tag in _NOT_GIVEN_CUED:
                     break
             elif tag in _NOT_GIVEN_TAGS or not all(c in given_chars for c in piece):
