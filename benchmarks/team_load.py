@@ -169,7 +169,8 @@ def start_gateway(name: str, up: Upstream, workdir: Path, url: str | None, proje
         env[CAPS_ENV] = caps
     if trace is not None:  # memory growth by traceback (redactproxy/memtrace.py)
         env.update(REDACTPROXY_TRACEMALLOC=str(trace), REDACTPROXY_TRACEMALLOC_EVERY="30",
-                   REDACTPROXY_TRACEMALLOC_FRAMES="4")
+                   REDACTPROXY_TRACEMALLOC_FRAMES=os.environ.get(
+                       "REDACTPROXY_TRACEMALLOC_FRAMES", "4"))
     _spawn(route, cmd, env)
     route.listening_s = route.wait_line("listening on", 60)
     route.ready_s = route.wait_line("detector ready", 240)

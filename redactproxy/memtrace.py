@@ -16,6 +16,8 @@ never in production. Only sizes, counts and source lines are written, never a va
 
 from __future__ import annotations
 
+import collections
+import gc
 import os
 import threading
 import time
@@ -28,7 +30,8 @@ __all__ = ["DIR_ENV", "EVERY_ENV", "FRAMES_ENV", "rss_mb", "start_from_env"]
 DIR_ENV = "REDACTPROXY_TRACEMALLOC"
 #: Seconds between snapshots.
 EVERY_ENV = "REDACTPROXY_TRACEMALLOC_EVERY"
-#: Frames kept per allocation (fewer: less overhead, coarser tracebacks).
+#: Frames kept per allocation (fewer: less overhead, coarser tracebacks; 0: no tracing,
+#: only RSS, the heap and the growth of live objects by type).
 FRAMES_ENV = "REDACTPROXY_TRACEMALLOC_FRAMES"
 _TOP = 15
 
@@ -70,12 +73,21 @@ def _ours(snapshot: tracemalloc.Snapshot) -> tracemalloc.Snapshot:
     ))
 
 
-def _report(out: Path, first: tracemalloc.Snapshot, now: tracemalloc.Snapshot,
-            started: float) -> None:
+def _types() -> collections.Counter[str]:
+    """Live objects the garbage collector tracks, counted by type name."""
+    return collections.Counter(type(o).__qualname__ for o in gc.get_objects())
+
+
+def _report(out: Path, first: tracemalloc.Snapshot | None, now: tracemalloc.Snapshot | None,
+            started: float, types0: collections.Counter[str]) -> None:
     current, peak = tracemalloc.get_traced_memory()
-    stats = now.compare_to(first, "traceback")
     lines = [f"== t={time.monotonic() - started:.0f}s rss={rss_mb():.1f}MB "
              f"traced={current / 2**20:.1f}MB peak={peak / 2**20:.1f}MB{_malloc_mb()}"]
+    grown = _types()
+    grown.subtract(types0)
+    lines.append("   objects grown: " + ", ".join(
+        f"{name} {n:+d}" for name, n in grown.most_common(_TOP) if n > 0))
+    stats = now.compare_to(first, "traceback") if now is not None and first is not None else []
     for stat in stats[:_TOP]:
         if stat.size_diff <= 0:
             break
@@ -104,15 +116,21 @@ def start_from_env(role: str) -> bool:
     out.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
 
+    frames = int(os.environ.get(FRAMES_ENV) or 12)
+
+    def snapshot() -> tracemalloc.Snapshot | None:
+        return _ours(tracemalloc.take_snapshot()) if frames else None
+
     def loop() -> None:
         time.sleep(every)  # start-up and warm-up untraced: tracing slows imports a lot
-        tracemalloc.start(int(os.environ.get(FRAMES_ENV) or 12))
+        if frames:  # 0: no tracing, only RSS, the heap and object counts (cheap)
+            tracemalloc.start(frames)
         time.sleep(every)
-        first = _ours(tracemalloc.take_snapshot())
-        _report(out, first, first, started)
+        first, types0 = snapshot(), _types()
+        _report(out, first, first, started, types0)
         while True:
             time.sleep(every)
-            _report(out, first, _ours(tracemalloc.take_snapshot()), started)
+            _report(out, first, snapshot(), started, types0)
 
     threading.Thread(target=loop, name="redactproxy-memtrace", daemon=True).start()
     return True

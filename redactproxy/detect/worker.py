@@ -85,7 +85,7 @@ class FindingsCache:
         max_bytes: Estimated bytes held at most (``redactproxy.caps.Caps.findings``).
     """
 
-    ENTRY_BYTES = 320
+    ENTRY_BYTES = 400
     FINDING_BYTES = 160
 
     def __init__(self, max_bytes: int = Caps.findings) -> None:
