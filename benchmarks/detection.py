@@ -31,7 +31,12 @@ from zh_corpus import (  # noqa: E402
     zh_name_corpus,
     zh_prose_corpus,
 )
-from zh_dev import dev_address_corpus, dev_name_corpus, dev_prose_corpus  # noqa: E402
+from zh_dev import (  # noqa: E402
+    dev_address_corpus,
+    dev_cue_prose_corpus,
+    dev_name_corpus,
+    dev_prose_corpus,
+)
 from zh_heldout import (  # noqa: E402
     heldout_address_corpus,
     heldout_name_corpus,
@@ -217,6 +222,11 @@ def chinese_section(full: Engine, cold: Engine, quick: bool) -> list[tuple[str, 
                         zh_prose_corpus(41, size))
     rows += _zh_quality(full, "dev", dev_name_corpus(2021, n), dev_address_corpus(2031, n),
                         dev_prose_corpus(2041, size))
+    for label, prose in (("dev, cue verbs", dev_cue_prose_corpus(2051, size)),
+                         ("Faker zh_CN paragraphs", _faker_zh(size))):
+        v, _fps = per_10kb(full, prose, ("PERSON",))
+        rows.append((f"PERSON / 10 KB {label} ({len(prose.encode()) // 1000} KB)", f"{v:.2f}",
+                     "<= 1", v <= 1))
     rows += _zh_quality(full, "held-out", heldout_name_corpus(1021, n),
                         heldout_address_corpus(1031, n), heldout_prose_corpus(1041, size))
     for label, seed, held in (("", 51, False), (" (held-out seed)", 52, False),
@@ -248,6 +258,20 @@ def chinese_section(full: Engine, cold: Engine, quick: bool) -> list[tuple[str, 
         rows.append((f"  segmentation alone, jieba-next, {label} text (KB/s wall)", f"{seg:.0f}",
                      "", None))
     return rows
+
+
+def _faker_zh(size: int) -> str:
+    """Faker zh_CN paragraphs (common words in random order), about ``size`` characters."""
+    from faker import Faker
+
+    fake = Faker("zh_CN")
+    fake.seed_instance(7)
+    out: list[str] = []
+    n = 0
+    while n < size:
+        out.append(fake.paragraph(nb_sentences=6) + "\n")
+        n += len(out[-1])
+    return "".join(out)
 
 
 def zh_text_rows(full: Engine, paths: list[Path]) -> list[tuple[str, str, str, bool | None]]:

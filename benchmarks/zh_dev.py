@@ -16,6 +16,8 @@ list, place or road with either of them, and draws its names another way:
   foreign names used as terms (冯·诺依曼, 图灵, 香农, 戴克斯特拉 ...), everyday words that
   start with a surname character (高铁, 石化, 毛衣, 金鱼 ...) and words that start with a
   compound surname (第五代, 百里挑一, 东方, 南门出口, 司空见惯).
+* Prose built to trip the person-cue rules (``dev_cue_prose_corpus``): technical nouns,
+  many starting with a surname character, as subjects of the verbs that cue a person.
 * Addresses: places written here (development zones, industrial parks, university towns,
   lanes and numbered buildings) in eight forms.
 
@@ -28,7 +30,8 @@ import random
 
 from detection_corpus import Doc
 
-__all__ = ["dev_address_corpus", "dev_name", "dev_name_corpus", "dev_prose_corpus"]
+__all__ = ["dev_address_corpus", "dev_cue_prose_corpus", "dev_name", "dev_name_corpus",
+           "dev_prose_corpus"]
 
 # The Hundred Family Surnames, in its traditional order (single, then compound).
 _BAIJIAXING = (
@@ -333,3 +336,43 @@ def dev_address_corpus(seed: int = 2031, n: int = 300) -> list[Doc]:
             doc.add(after + r.choice(_DEV_PROSE) + "\n")
         docs.append(doc)
     return docs
+
+
+# Technical nouns, many starting with a surname character (rare ones of the 百家姓 too), as
+# subjects and objects of the very verbs and words that cue a person (X 表示, 由 X 负责,
+# X 在 ... 提出, 多亏 X): the hardest prose for the person-cue rules.
+_CUE_NOUNS = (
+    "后端服务 东区集群 红队 山区节点 水位线 双写方案 通知中心 空闲连接 有序集合 法务系统 年报 "
+    "福利平台 言论审核 能耗监控 广告引擎 越权检查 终端设备 充电桩 养护系统 须知页面 松耦合设计 "
+    "秋季大促 家庭版 鱼骨图 步进电机 高可用方案 明细账 安全网关 时钟源 成本中心 全链路压测 "
+    "应用层 单测 管理后台 连接池 简报 万兆网卡 范围查询 向量库 云盘 国密算法 司库系统 路由器 "
+    "支付网关 卫星链路 花名册 华东区 相机模块 门禁系统 普查数据 信令 元数据 富文本 利润表 "
+    "包管理器 左值 解码器 强缓存 关系库 曲线拟合 游标 车联网 项目组 景深 宫格布局 冷备 席位管理 "
+    "边车 商户号 沙盒 荣誉榜 桑基图 封包 乐观锁 南向接口 储能 原型 印章 危化品 银联通道 智能体 "
+    "章节 路径 相位 门限 信道 元组 左连接 解析器 强引用 段表 关键帧 严格模式 曲率 游戏引擎 "
+    "车道线 冷数据 全栈 边界 商城 封面 储值卡 原子操作 银行卡 金丝雀发布 马赛克 黄金分割 赵州桥 "
+    "唐诗 宋词 韩文 荣耀 朱砂 许可证").split()
+_CUE_FRAMES = [
+    "{x}在{w}提出了新的告警。", "{x}表示为一个三元组。", "{x}说明了问题的根源。", "{x}回复超时了。",
+    "{x}负责转发请求。", "{x}的介绍页已经更新。", "{x}配合{y}完成迁移。", "{x}代理了所有出站流量。",
+    "由{x}负责限流。", "据{x}统计，错误率下降了。", "多亏{x}，故障很快恢复。",
+    "这次故障是{x}引起的。",
+    "{x}写入失败。", "{x}确认收到消息。", "{x}建议扩容。", "{x}提交了任务。", "{x}通知下游。",
+    "{x}、{y}两个模块都要改。", "{x}在{w}说没有权限。", "问题出在{x}和{y}之间。",
+    "{x}表示层的代码很乱。", "找{x}要日志。", "{x}认为这是误报。", "{x}反馈的数据有延迟。",
+]
+_CUE_WHEN = "凌晨 上线后 压测时 周末 大促期间 重启以后 昨天".split()
+
+
+def dev_cue_prose_corpus(seed: int = 2051, size: int = 60_000) -> str:
+    """Technical prose without personal data built to trip person-cue rules (see above)."""
+    r = random.Random(seed)
+    out: list[str] = []
+    n = 0
+    while n < size:
+        x, y = r.sample(_CUE_NOUNS, 2)
+        para = "".join(r.choice(_CUE_FRAMES).format(x=x, y=y, w=r.choice(_CUE_WHEN))
+                       for _ in range(4)) + "\n"
+        out.append(para)
+        n += len(para)
+    return "".join(out)
