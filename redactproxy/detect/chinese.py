@@ -224,6 +224,7 @@ class _Dictionary:
         given: Counter[str] = Counter()
         in_words: Counter[str] = Counter()  # everyday (non-name) words using each character
         in_foreign: Counter[str] = Counter()  # transliterated foreign names (tag nrt)
+        surnamed: list[str] = []  # nr words that start with a surname
         with open(path, encoding="utf-8") as f:
             for line in f:
                 parts = line.split()
@@ -238,6 +239,7 @@ class _Dictionary:
                 words[word] = tag if n else ""
                 if tag == "nr" and 2 <= len(word) <= 3 and word[0] in SURNAMES:
                     given.update(word[1:])
+                    surnamed.append(word)
                 elif tag in _NR_TAGS and len(word) == 2 and word[0] not in SURNAMES:
                     given.update(word)  # a given name on its own: 淑英, 志强
                 elif tag not in _NR_TAGS and len(word) >= 2:
@@ -267,6 +269,13 @@ class _Dictionary:
         self.foreign_chars = frozenset(
             c for c, n in in_foreign.items()
             if n >= _FOREIGN_MIN and n >= _FOREIGN_RATIO * given.get(c, 0))
+        # Given-name counts without the nr words that read as transliterations (马赛克,
+        # 柯尔莫: two foreign characters): how often Chinese given names use each character.
+        in_chinese_names: Counter[str] = Counter()
+        for w in surnamed:
+            if sum(c in self.foreign_chars for c in w[1:]) < 2:
+                in_chinese_names.update(w[1:])
+        self.given_chars.in_names = in_chinese_names
 
 
 class _GivenChars:
@@ -481,7 +490,7 @@ def _cued_spans(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], lead
                     *_NOT_GIVEN_CUED, None)
             else:
                 ok = (p == 0 or p in starts) and all(
-                    c in given_chars and not given_chars.weak(c) for c in given)
+                    c in given_chars and given_chars.name_like(c) for c in given)
             if ok and not all(c in d.foreign_chars for c in given):
                 out.append((p, q, 0.8))
                 taken.append((p, q))
@@ -586,7 +595,7 @@ def _span(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int, sl
             return j, 0.85
         if rare:
             return None
-        if all(c in given_chars and not given_chars.weak(c) for c in given):
+        if all(c in given_chars and given_chars.name_like(c) for c in given):
             if tag is None:
                 return j, 0.8
         return None
