@@ -444,10 +444,7 @@ class StreamRewriter:
             fed.add(slot.channel)
             if any(_ends(e, slot.channel) for e in ends):
                 new += r.flush()
-            if r.pending:
-                self._held.add(slot.channel)
-            else:
-                self._held.discard(slot.channel)
+            self._note_held(slot.channel, r)
             if new != text:
                 changes[slot.path] = new
                 originals[slot.path] = text
@@ -470,6 +467,13 @@ class StreamRewriter:
                     return before + out
         return before + ev.with_data(splice(data, obj, changes))
 
+    def _note_held(self, channel: Channel, r: Any) -> None:
+        """Remember whether ``channel``'s restorer holds a tail back (a placeholder's start)."""
+        if r.pending:
+            self._held.add(channel)
+        else:
+            self._held.discard(channel)
+
     def _rewrite_delta(self, ev: SSEEvent, data: str, obj: Any, slot: _Slot) -> bytes | None:
         """One delta string on one channel; None when anything else needs restoring too."""
         text = _get(obj, slot.path)
@@ -481,10 +485,7 @@ class StreamRewriter:
             channel, slot.escape or self._json_text, slot.escape)
         self._templates[channel] = obj
         new = r.feed(text)
-        if r.pending:
-            self._held.add(channel)
-        else:
-            self._held.discard(channel)
+        self._note_held(channel, r)
         if new == text:
             return ev.raw
         out = replace_member(ev.raw, key, text, new)
@@ -505,10 +506,7 @@ class StreamRewriter:
         r = self._channels.get(channel) or self._restorer(channel, self._json_text, False)
         self._templates[channel] = raw  # parsed only if a held tail must be flushed alone
         new = r.feed(text)
-        if r.pending:
-            self._held.add(channel)
-        else:
-            self._held.discard(channel)
+        self._note_held(channel, r)
         if new == text:
             return raw
         ascii_mode = raw.isascii() and b"\\u" in raw
