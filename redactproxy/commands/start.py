@@ -126,6 +126,9 @@ def run(args: argparse.Namespace) -> int:
         caps_from_env()
     except ValueError as e:
         raise ConfigError(f"{e} (environment)") from None
+    from redactproxy.heap import start_trimming
+
+    start_trimming()  # freed memory back to the system: RSS follows what is held
 
     stores = open_stores(args.store)
     try:
