@@ -21,7 +21,7 @@ __all__ = ["TRIM_EVERY", "start_trimming", "trim"]
 
 log = logging.getLogger("redactproxy")
 
-#: Seconds between two trims (a trim of a ~30 MB heap takes about a millisecond).
+#: Seconds between two trims.
 TRIM_EVERY = 60.0
 
 _started = False
