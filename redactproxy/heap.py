@@ -12,7 +12,6 @@ does nothing.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 import threading
 import time
@@ -29,7 +28,9 @@ _started = False
 
 def _libc() -> ctypes.CDLL | None:
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        # By its soname: ctypes.util.find_library would run ldconfig before the proxy listens,
+        # and malloc_trim is glibc's (musl and macOS have no libc.so.6: then no trimming).
+        libc = ctypes.CDLL("libc.so.6")
         libc.malloc_trim.argtypes = [ctypes.c_size_t]
         libc.malloc_trim.restype = ctypes.c_int
     except (OSError, AttributeError):
