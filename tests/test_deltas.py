@@ -9,13 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from redactproxy.protocols.answers import _SLOTS
+from redactproxy.protocols import answers
+from redactproxy.protocols.answers import _SLOTS, StreamRewriter
 from redactproxy.protocols.deltas import delta_of, token_text
 from redactproxy.sse import SSEEvent
 from tests.fakes import anthropic_wire, openai_wire
 from tests.fakes.wire import Call, Knobs, Signer
 
-APIS = ("openai-chat", "anthropic-messages")
+APIS = ("openai-chat", "anthropic-messages", "openai-responses")
 
 
 def parsed_delta(api: str, raw: bytes) -> tuple[Any, str] | None:
@@ -58,21 +59,36 @@ def anthropic(text: str, index: int = 0) -> bytes:
             + json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode() + b"\n\n")
 
 
-@pytest.mark.parametrize("api, fmt, path", [
+def responses(text: str, **extra: Any) -> bytes:
+    obj = {"type": "response.output_text.delta", "sequence_number": 4, "item_id": "msg_1",
+           "output_index": 0, "content_index": 0, "delta": text, "logprobs": [], **extra}
+    return (b"event: response.output_text.delta\ndata: "
+            + json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode() + b"\n\n")
+
+
+WIRES = [
     ("openai-chat", openai_wire.chat, "v1/chat/completions"),
     ("anthropic-messages", anthropic_wire.messages, "v1/messages"),
-])
+    ("openai-responses", openai_wire.responses, "v1/responses"),
+]
+
+
+def wire_frames(fmt: Any, path: str, text: str, chunk_chars: int = 3) -> list[bytes]:
+    knobs = Knobs(event_delay=0, chunk_chars=chunk_chars, split_every=0, reply_text=text)
+    body = {"model": "m", "stream": True, "max_tokens": 9, "input": "x",
+            "messages": [{"role": "user", "content": "x"}]}
+    reply = fmt(Call("POST", path, {}, body, 100, knobs, Signer()))
+    assert reply.frames is not None
+    return list(reply.frames)
+
+
+@pytest.mark.parametrize("api, fmt, path", WIRES)
 def test_fake_upstream_deltas_are_recognised(api, fmt, path):
     """Every text delta the providers' wire formats send is read at byte level (else the
     fast path would silently never run), and agrees with the parse."""
     text = 'Hi <PERSON_1>, "quoted" \\ back\nslash, Zoë 日本 <EMAIL_ADDRESS_1>.'
-    knobs = Knobs(event_delay=0, chunk_chars=3, split_every=0, reply_text=text)
-    body = {"model": "m", "stream": True, "max_tokens": 9,
-            "messages": [{"role": "user", "content": "x"}]}
-    reply = fmt(Call("POST", path, {}, body, 100, knobs, Signer()))
-    assert reply.frames is not None
     seen = ""
-    for raw in reply.frames:
+    for raw in wire_frames(fmt, path, text):
         assert agrees(api, raw)
         d = delta_of(api, raw)
         if d is not None:
@@ -105,6 +121,18 @@ def test_fake_upstream_deltas_are_recognised(api, fmt, path):
     ("anthropic-messages", anthropic("a").replace(b"\ndata: ", b"\ndata: \n")),
     ("anthropic-messages", anthropic("é").replace("é".encode(), b"\xc3")),  # bad UTF-8
     ("openai-responses", b'data: {"type":"response.output_text.delta","delta":"a"}\n\n'),
+    ("openai-responses", responses("a").replace(b'"delta":"a"', b'"delta":"a","delta":"b"')),
+    ("openai-responses", responses("a").replace(b'"item_id":"msg_1",',
+                                                b'"item_id":"msg_1","item_id":"msg_2",')),
+    ("openai-responses", responses("a").replace(b'"output_index":0',
+                                                b'"output_index":"0"')),
+    ("openai-responses", responses("a").replace(b'"content_index":0,',
+                                                b'"content_index":0,"summary_index":1,')),
+    ("openai-responses", responses("a").replace(b"output_text.delta",
+                                                b"function_call_arguments.delta")),
+    ("openai-responses", responses("a").replace(b'"logprobs":[]', b'"logprobs":[{"t":"<"}]')),
+    ("openai-responses", responses("a").replace(b'"type":"response.output_text.delta",', b"")
+     .replace(b'"delta":"a"', b'"delta":"a","type":"response.output_text.delta"')),
 ])
 def test_declined(api, raw):
     assert delta_of(api, raw) is None
@@ -129,6 +157,54 @@ def test_chat_events_agree_with_the_parse(extra, key, text, index, ascii_, tail)
     assert agrees("openai-chat", raw)
     if key != "role" and not any(isinstance(v, dict) for v in extra.values()):
         assert delta_of("openai-chat", raw) is not None
+
+
+_IDS = st.fixed_dictionaries({"item_id": _TEXT | st.none(), "output_index": st.integers(0, 3),
+                              "content_index": st.integers(0, 3)}) | st.fixed_dictionaries(
+    {"item_id": _TEXT, "output_index": st.integers(0, 3), "summary_index": st.integers(0, 3)})
+
+
+@given(st.sampled_from(["output_text", "refusal", "reasoning_text", "reasoning_summary_text",
+                        "function_call_arguments", "audio_transcript"]),
+       _IDS, st.dictionaries(st.sampled_from(["sequence_number", "obfuscation", "logprobs",
+                                              "item_id", "delta", "x_y"]), _SCALAR,
+                             max_size=3),
+       _TEXT, st.booleans(), st.permutations(range(4)))
+def test_responses_events_agree_with_the_parse(kind, ids, extra, text, ascii_, order):
+    members = [("item_id", ids["item_id"]), ("output_index", ids["output_index"]),
+               *[(k, v) for k, v in ids.items() if k.endswith("_index")
+                 and k != "output_index"], ("delta", text)]
+    members = [members[i] for i in order]
+    obj = {"type": f"response.{kind}.delta", **extra, **dict(members)}
+    raw = (f"event: response.{kind}.delta\ndata: ".encode()
+           + json.dumps(obj, separators=(",", ":"), ensure_ascii=ascii_).encode() + b"\n\n")
+    assert agrees("openai-responses", raw)
+    if (kind in ("output_text", "refusal") and not extra and order == [0, 1, 2, 3]
+            and isinstance(ids["item_id"], str)):
+        assert delta_of("openai-responses", raw) is not None
+
+
+@pytest.mark.parametrize("api, fmt, path", WIRES)
+@pytest.mark.parametrize("chunk_chars", [1, 3, 17])
+def test_stream_output_is_the_parsing_paths_byte_for_byte(api, fmt, path, chunk_chars,
+                                                          monkeypatch):
+    """A whole answer restored with the byte-level path is the parsing path's output byte
+    for byte (placeholders split across events, held tails flushed, escapes, non-ASCII)."""
+    text = ('Hi <PERSON_1>, "quoted" \\ <EMAIL_ADDRESS_1>\nZoë 日本 <PERSON_1>< <PERS'
+            '<PHONE_NUMBER_1>. End <PERSON_')
+    values = {"<PERSON_1>": 'Zoë "Q" Doe', "<EMAIL_ADDRESS_1>": "zoe@example.org",
+              "<PHONE_NUMBER_1>": "555-0100"}
+    evs = wire_frames(fmt, path, text, chunk_chars)
+
+    def run() -> tuple[bytes, int]:
+        rw = StreamRewriter(api, values.get, lambda obj: None)
+        out = b"".join(rw.feed(ev) for ev in evs) + rw.finish()
+        return out, rw.restored
+
+    fast = run()
+    monkeypatch.setattr(answers, "delta_of", lambda api, raw: None)
+    assert fast == run()
+    assert fast[1] >= 4 and b"<PERSON_1>" not in fast[0] and b"zoe@example.org" in fast[0]
 
 
 @given(_TEXT, st.integers(0, 99), st.booleans())

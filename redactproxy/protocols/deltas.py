@@ -3,13 +3,13 @@
 Most events of a streamed answer are one small text delta wrapped in ids and metadata. To
 restore a placeholder in one only that delta string and its channel matter, yet the
 parsing path builds every member (the SSE parse, the JSON parse, the slot walk and the
-member search around them). Here a plain delta event of Anthropic Messages or OpenAI
-chat is one anchored regular expression over the whole ``data:`` line: the
-object is matched member by member, so a match means the event is exactly that shape (the
-delta string's token position, its channel, nothing else that could hold text), and
-anything else (usage objects, several choices, tool calls, a finish reason, ``\\r`` line
-ends, a ``data:`` field split over lines, Responses events, whose channel needs four ids)
-gives None and takes the parsing path.
+member search around them). Here a plain delta event of Anthropic Messages, OpenAI
+chat or OpenAI Responses is one anchored regular expression over the whole ``data:``
+line: the object is matched member by member, so a match means the event is exactly that
+shape (the delta string's token position, its channel, nothing else that could hold
+text), and anything else (usage objects, several choices, tool calls, a finish reason,
+``\\r`` line ends, a ``data:`` field split over lines, Responses argument deltas, a
+Responses id out of its usual place) gives None and takes the parsing path.
 
 The channel is the one ``answers``' slot functions give the parsed event, so both paths
 feed the same per-channel restorer; ``tests/test_deltas.py`` checks the two agree.
@@ -33,12 +33,13 @@ _KEY = rb'"[A-Za-z_][A-Za-z0-9_]*"'
 
 
 def _members(exclude: bytes) -> bytes:
-    """Members with scalar values, none named ``exclude`` (a duplicate key would win)."""
-    return rb'(?:(?!"' + exclude + rb'")' + _KEY + rb':' + _SCALAR + rb',)*'
+    """Members with scalar values, none named ``exclude`` (a duplicate key would win;
+    ``exclude`` may be an alternation of names)."""
+    return rb'(?:(?!"(?:' + exclude + rb')")' + _KEY + rb':' + _SCALAR + rb',)*'
 
 
 def _after(exclude: bytes) -> bytes:
-    return rb'(?:,(?!"' + exclude + rb'")' + _KEY + rb':' + _SCALAR + rb')*'
+    return rb'(?:,(?!"(?:' + exclude + rb')")' + _KEY + rb':' + _SCALAR + rb')*'
 
 
 _CHAT = re.compile(
@@ -48,6 +49,17 @@ _CHAT = re.compile(
 _ANTHROPIC = re.compile(
     rb'\{"type":"content_block_delta","index":' + _INT + rb','
     rb'"delta":\{"type":"text_delta","text":(' + _STR + rb')\}\}')
+
+# A Responses text delta's channel is its type and four ids (``answers._responses``): the
+# type comes first (as OpenAI writes it), each id at most once and in its usual order, any
+# other scalar members between them. Argument deltas (JSON text, escaped) are left out.
+_IDS = rb'type|item_id|output_index|content_index|summary_index|delta'
+_RESPONSES = re.compile(
+    rb'\{"type":"(response\.(?:output_text|refusal|reasoning_text|reasoning_summary_text))'
+    rb'\.delta",' + _members(_IDS) + rb'"item_id":(' + _STR + rb'),'
+    + _members(_IDS) + rb'"output_index":' + _INT + rb','
+    + _members(_IDS) + rb'"(content_index|summary_index)":' + _INT + rb','
+    + _members(_IDS) + rb'"delta":(' + _STR + rb')' + _after(_IDS) + rb'\}')
 
 
 class Delta(NamedTuple):
@@ -107,4 +119,12 @@ def delta_of(api: str, raw: bytes) -> Delta | None:
         if m is None:
             return None
         return Delta(("c", int(m.group(1)), m.group(2).decode("ascii")), *m.span(3))
+    if api == "openai-responses":
+        m = _RESPONSES.fullmatch(raw, at, end)
+        if m is None:
+            return None
+        index = int(m.group(5))
+        content, summary = (index, None) if m.group(4) == b"content_index" else (None, index)
+        return Delta(("r", m.group(1).decode("ascii"), token_text(m.group(2)),
+                      int(m.group(3)), content, summary), *m.span(6))
     return None
