@@ -602,13 +602,14 @@ class RedactProxy:
             state.record.request_bytes += len(text)
             return await self._redact_json(cfg, state, text, doc, WS_API)
 
-        def finish() -> None:
+        def finish() -> Awaitable[None] | None:
             rec = state.record
             rec.model_served = state.meta.model
             rec.tokens_in, rec.tokens_out = state.meta.tokens_in, state.meta.tokens_out
             model = rec.model_served or rec.model_requested
             rec.alerts.extend(e.alert(model) for e in state.tools.events)
-            self._emit("record_finished", rec)
+            return self._settle_steered(state, model,
+                                        lambda: self._emit("record_finished", rec))
 
         return WebSocketSession(kind, state.record, redact,
                                 EventRestorer(state.lookup, state.meta.update, tools=state.tools),
@@ -756,34 +757,47 @@ class RedactProxy:
         alert. The returned awaitable (when there is one) does the lookup, the finishing
         and the link write.
         """
-        grant = state.lookup
         model = state.meta.model or state.record.model_requested
         state.record.alerts.extend(e.alert(model) for e in state.tools.events)
         rid = state.meta.response_id
         if not (rid and state.record.status and state.record.status < 400):
-            rid = None
-        fetch = getattr(self.vault, "fetch", None) if grant.unresolved else None
-        if fetch is None and rid is None:
-            self._steered_alert(state, model)
-            finish()
-            return None
+            return self._settle_steered(state, model, finish)
 
         async def settle() -> None:  # before the client's next turn, maybe on another replica
-            if fetch is not None:
-                try:
-                    grant.confirm(await off_loop(fetch, state.scope, list(grant.unresolved)))
-                except StoreError as e:
-                    log.error("cannot check the placeholders an answer used: %s", e)
-            self._steered_alert(state, model)
-            finish()
-            if rid is None:
-                return
+            checked = self._settle_steered(state, model, finish)
+            if checked is not None:
+                await checked
             try:
-                await off_loop(self.links.add, state.scope, rid, set(grant.allowed))
+                await off_loop(self.links.add, state.scope, rid, set(state.lookup.allowed))
             except StoreError as e:
                 log.error("cannot link response %s: %s", rid, e)
 
         return settle()
+
+    def _settle_steered(self, state: _FlowState, model: str | None,
+                        then: Callable[[], None]) -> Awaitable[None] | None:
+        """Alert on the placeholders the answer used without a grant, then call ``then``.
+
+        Placeholders this process has no value for in memory are first looked up in the
+        shared store, beside the event loop (the returned awaitable does it). If the store
+        cannot be read they stay unrestored and the alert says the check could not be made.
+        """
+        grant = state.lookup
+        fetch = getattr(self.vault, "fetch", None) if grant.unresolved else None
+        if fetch is None:
+            self._steered_alert(state, model)
+            then()
+            return None
+
+        async def check() -> None:
+            try:
+                grant.confirm(await off_loop(fetch, state.scope, list(grant.unresolved)))
+            except StoreError as e:
+                log.error("cannot check the placeholders an answer used: %s", e)
+            self._steered_alert(state, model)
+            then()
+
+        return check()
 
     @staticmethod
     def _steered_alert(state: _FlowState, model: str | None) -> None:

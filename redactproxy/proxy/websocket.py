@@ -43,14 +43,15 @@ class WebSocketSession:
         record: The connection's record; findings of every message are added to it.
         redact: ``(text, parsed) -> redacted text``; raises ``RedactProxyError`` to refuse.
         restorer: Restores the server's events.
-        finish: Reports the record once the connection ended.
+        finish: Reports the record once the connection ended (an awaitable when it first
+            checks placeholders against a shared store).
     """
 
     kind: str
     record: RequestRecord
     redact: Callable[[str, Any], Awaitable[str]]
     restorer: EventRestorer
-    finish: Callable[[], None]
+    finish: Callable[[], Awaitable[None] | None]
     refused: str | None = None
     #: Messages we injected towards the client that have not passed the hook yet. While
     #: any are on their way, server messages are re-injected too, so order is kept.
@@ -82,12 +83,12 @@ class WebSocketRedactor:
         else:
             self._server_message(flow, session, msg)
 
-    def websocket_end(self, flow: http.HTTPFlow) -> None:
+    def websocket_end(self, flow: http.HTTPFlow) -> Awaitable[None] | None:
         session: WebSocketSession | None = flow.metadata.pop(WS_META, None)
         if session is None:
-            return
+            return None
         session.record.restored = session.restorer.restored
-        session.finish()
+        return session.finish()
 
     async def _client_message(self, flow: http.HTTPFlow, session: WebSocketSession,
                               msg: WebSocketMessage) -> None:

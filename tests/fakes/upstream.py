@@ -278,7 +278,8 @@ class _Handler(BaseHTTPRequestHandler):
             head = self.requestline + "\r\n" + "".join(
                 f"{k}: {v}\r\n" for k, v in self.headers.items()) + "\r\n"
             ws_wire.serve(head.encode("latin-1"), lambda: self.rfile.read1(65536),
-                          self.wfile.write, session, owner.knobs(), owner.signer, on_message)
+                          self.wfile.write, session, owner.knobs().apply_headers(joined),
+                          owner.signer, on_message)
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError, TimeoutError, OSError):
             rec.aborted = True
         except Exception:  # noqa: BLE001 - a fake bug must surface in the test, not hang it
@@ -296,6 +297,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _write(self, reply: Reply, knobs: Knobs, rec: Recorded) -> None:
         enc = [("content-encoding", "gzip")] if knobs.gzip else []
         if reply.frames is None:
+            if knobs.hold_last:  # a whole answer is its own last frame
+                self.server.owner.release.wait(timeout=120)
             body = gzip.compress(reply.body) if knobs.gzip else reply.body
             self._start(reply, enc + [("content-length", str(len(body)))])
             if self.command != "HEAD":
@@ -374,8 +377,9 @@ class FakeUpstream:
         self.errors: list[str] = []
         self.good_signatures = 0
         self.bad_signatures = 0
-        #: Streams asked with ``x-fake-hold-last: 1`` send their last frame only once set;
-        #: with ``x-fake-hold-end: 1``, they end the body only once set.
+        #: Streams asked with ``x-fake-hold-last: 1`` send their last frame only once set
+        #: (whole answers: their body); with ``x-fake-hold-end: 1``, they end the body only
+        #: once set.
         self.release = threading.Event()
         self.reset()
 
