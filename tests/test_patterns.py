@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from redactproxy.detect.base import Finding
 from redactproxy.detect.patterns import (
@@ -136,3 +140,83 @@ def test_dense_keywords_without_a_match_cost_one_search(monkeypatch) -> None:
     monkeypatch.undo()
     [f] = PatternDetector([rule], before=16, after=32).analyze(text)
     assert text[f.start:f.end] == "2001:0db8:0000:0000:0000:ff00:0042:8329"
+
+
+class _Spy:
+    """A compiled pattern that records the ``partial`` flag of each search."""
+
+    def __init__(self, pattern) -> None:
+        self.pattern, self.partial = pattern, []
+
+    def search(self, *args, **kw):
+        self.partial.append(kw.get("partial", False))
+        return self.pattern.search(*args, **kw)
+
+
+def test_dense_windows_use_no_partial_search() -> None:
+    """Windows over much of the text are searched as one text: a ``partial`` search stops
+    the engine's fast literal scan (8x slower for a keyword-led rule like generic-token)."""
+    [rule] = [r for r in load_builtin_packs(["secrets"])[0].rules if r.id == "generic-token"]
+    spy = _Spy(rule.compiled)
+    det = PatternDetector([dataclasses.replace(rule, compiled=spy)], before=16, after=32)
+    text = "".join(f"the token{i} was spent; " for i in range(100))
+    text += 'auth_token = "Zx81-Qq02-Lm77-Rt55"\n' + text
+    [f] = det.analyze(text)
+    assert text[f.start:f.end] == "Zx81-Qq02-Lm77-Rt55"
+    assert spy.partial and not any(spy.partial)
+
+
+_PIECES = st.sampled_from([
+    "token", "TOKEN", "token=", ' = "', '"', "'", ":", "=", " ", "\n", "\t", "Zx81-Qq02-Lm77",
+    "abcdef", "x" * 40, "@", "alice@example.org", "bob.example.org", "::", ":0", "fe80::1",
+    "2001:db8::ff00:42:8329", "1.2.3.4", "555-0100", "(555) 010-1234", "-", ".", ","])
+
+
+_RULES = [r for p in load_builtin_packs() for r in p.rules]
+_KEYED = [r for r in _RULES if r.id in ("generic-token", "email", "ipv6", "generic-password")]
+_PREFILTERED = [r for r in _RULES if r.prefilter is not None]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_PIECES, max_size=120), st.integers(1, 40), st.integers(1, 60))
+def test_dense_windows_find_what_bounded_windows_find(pieces, before, after) -> None:
+    """The dense path (unbounded searches) yields the bounded, widening windows' matches."""
+    text = "".join(pieces)
+    for rule in _KEYED:
+        det = PatternDetector([rule], before=before, after=after)
+        hits = det.keyword_positions(text)
+        positions = sorted({p for k in rule.keywords for p in hits.get(k, ())})
+        if not positions:
+            continue
+        windows = det._windows(positions, len(text))
+        first = rule.compiled.search(text)
+        bounded = [m.span() for m in det._matches(rule, text, windows)]
+        dense = [] if first is None else [
+            m.span() for m in det._dense_matches(rule, text, windows, first)]
+        assert dense == bounded, rule.id
+
+
+_DIGITS = st.sampled_from(["0", "1", "2", "5", "9", "８", "٣"])  # with non-ASCII digits
+
+
+@st.composite
+def _respelled(draw, example: str) -> str:
+    """``example`` with some of its ASCII digits written as other digits (full-width...)."""
+    return "".join(draw(_DIGITS) if c.isdigit() and draw(st.booleans()) else c
+                   for c in example)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_prefilters_change_no_finding(data) -> None:
+    """A rule with a ``prefilter`` finds what it finds without one: its examples, with
+    their digits respelled, and digit runs in every separator shape, glued together."""
+    rule = data.draw(st.sampled_from(_PREFILTERED))
+    examples = [*rule.match, *rule.no_match]
+    piece = (st.sampled_from(examples).flatmap(_respelled)
+             | st.sampled_from([" ", "\n", "-", ".", "(", ")", "+86 ", "0", "x"])
+             | st.text(_DIGITS, min_size=1, max_size=9))
+    text = "".join(data.draw(st.lists(piece, max_size=30)))
+    with_ = PatternDetector([rule], before=32, after=32).analyze(text)
+    without = PatternDetector([dataclasses.replace(rule, prefilter=None)]).analyze(text)
+    assert with_ == without

@@ -217,6 +217,35 @@ class PatternDetector:
                 yield m
                 pos = m.end() if m.end() > m.start() else m.start() + 1
 
+    def _dense_matches(self, rule: Rule, text: str, windows: list[tuple[int, int]],
+                       first: regex.Match[str]) -> Iterable[regex.Match[str]]:
+        """``_matches`` for windows over much of the text: the matches a whole-text scan
+        finds, those that start in a window.
+
+        Searches are unbounded (no window end, so no ``partial`` search, which stops the
+        ``regex`` engine's fast literal scan: 8x slower for ``token\\b...``). The leftmost
+        match from a position is also the leftmost from any later position up to its
+        start, so a match found past a window is kept for the windows before it, and the
+        text is scanned about once in all.
+
+        Args:
+            first: The leftmost match in the whole text.
+        """
+        pos = 0
+        m: regex.Match[str] | None = first
+        for lo, hi in windows:
+            pos = max(lo, pos)
+            while pos <= hi:
+                if m is None or m.start() < pos:
+                    m = rule.compiled.search(text, pos, timeout=self.timeout)
+                    if m is None:
+                        return
+                if m.start() > hi:
+                    break
+                yield m
+                pos = m.end() if m.end() > m.start() else m.start() + 1
+                m = None
+
     def _run(self, rule: Rule, text: str, windows: list[tuple[int, int]]) -> list[Finding]:
         out: list[Finding] = []
         check = VALIDATORS[rule.validator] if rule.validator else None
@@ -226,9 +255,13 @@ class PatternDetector:
                 # Many windows over much of the text (a common keyword such as ``:0``, or
                 # digit runs in code): one plain search over the text costs less than a
                 # bounded search per window, and finding nothing there, finds nothing in them.
-                if rule.compiled.search(text, timeout=self.timeout) is None:
+                first = rule.compiled.search(text, timeout=self.timeout)
+                if first is None:
                     return out
-            for m in self._matches(rule, text, windows):
+                matches = self._dense_matches(rule, text, windows, first)
+            else:
+                matches = self._matches(rule, text, windows)
+            for m in matches:
                 start, end = m.span(group)
                 if start < 0 or start == end:
                     continue
