@@ -42,6 +42,11 @@ from zh_heldout import (  # noqa: E402
     heldout_name_corpus,
     heldout_prose_corpus,
 )
+from zh_sealed import (  # noqa: E402
+    sealed_address_corpus,
+    sealed_name_corpus,
+    sealed_prose_corpus,
+)
 
 from redactproxy.detect.base import Finding  # noqa: E402
 from redactproxy.detect.engine import DetectorSpec, Engine  # noqa: E402
@@ -203,15 +208,17 @@ def _zh_quality(full: Engine, label: str, names: list[Doc], addresses: list[Doc]
     return rows
 
 
-def chinese_section(full: Engine, cold: Engine, quick: bool) -> list[tuple[str, str, str,
-                                                                           bool | None]]:
+def chinese_section(full: Engine, cold: Engine, quick: bool,
+                    sealed: bool = False) -> list[tuple[str, str, str, bool | None]]:
     """Chinese names, addresses, prose noise and speed; code/data names and code noise.
 
     Each Chinese number is given three times: on the tuning generator (``zh_corpus``, what
     the detector was tuned on), on the development generator (``zh_dev``: its own frames,
     prose, name pools and places, what detector changes are developed against) and on the
     held-out generator (``zh_heldout``: other frames, prose, given names, address forms and
-    places), which nothing is tuned or developed on.
+    places), which nothing is tuned or developed on. With ``sealed``, a fourth generator
+    (``zh_sealed``, written before the changes it judges) is measured too: run it once or
+    twice at the end of a round, never while tuning.
     """
     from redactproxy.detect.chinese import _dictionary
 
@@ -229,6 +236,9 @@ def chinese_section(full: Engine, cold: Engine, quick: bool) -> list[tuple[str, 
                      "<= 1", v <= 1))
     rows += _zh_quality(full, "held-out", heldout_name_corpus(1021, n),
                         heldout_address_corpus(1031, n), heldout_prose_corpus(1041, size))
+    if sealed:
+        rows += _zh_quality(full, "sealed", sealed_name_corpus(3021, n),
+                            sealed_address_corpus(3031, n), sealed_prose_corpus(3041, size))
     for label, seed, held in (("", 51, False), (" (held-out seed)", 52, False),
                               (" (names from unread locales)", 53, True),
                               (" (2nd held-out locale set)", 54, "fresh")):
@@ -369,6 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--zh-text", type=Path, nargs="+", default=[],
                     help="files of real Chinese text without personal names (e.g. Qwen "
                          "Code's locales/zh.js): findings per 10 KB of each")
+    ap.add_argument("--sealed", action="store_true",
+                    help="also measure the sealed Chinese set (zh_sealed): only at the end "
+                         "of a round, never while tuning")
     ap.add_argument("--before", type=Path,
                     help="a checkout of an older commit: compare English scan speed with it")
     args = ap.parse_args(argv)
@@ -381,7 +394,8 @@ def main(argv: list[str] | None = None) -> int:
     cold_known = Engine(DetectorSpec(nlp=False, known=known_for_bench()))
     print(f"engines loaded in {time.perf_counter() - t0:.1f}s")
     if args.chinese:
-        _print_rows(chinese_section(full, cold, quick) + zh_text_rows(full, args.zh_text))
+        _print_rows(chinese_section(full, cold, quick, args.sealed)
+                    + zh_text_rows(full, args.zh_text))
         return 0
 
     # 1. Labelled corpus: secrets, structured PII, negatives.
