@@ -182,3 +182,48 @@ def test_given_name_characters_are_counted_without_transliterations() -> None:
     g = chinese._dictionary().given_chars
     assert all(g.name_like(c) for c in "华军明伟秀国")
     assert not any(g.name_like(c) for c in "备图")
+
+
+@pytest.mark.parametrize("text", [
+    # Mixed Chinese and English technical prose (real shapes from Chinese Java interview
+    # notes): a run cut off by an English word or a number is no cell of its own.
+    "这里用 HashMap 来实现，key 为词。",
+    "也可以考虑用 es 来承载。",
+    "一共就是 1024 张表。",
+    "从第 11 位开始，有连续 3 个 1。",
+    "| Kafka | 10 万级，高吞吐 |\n",
+    "offset 越大的从节点优先。",
+    "hard 不就没了。那好，master 会重新选举。",
+    # 是 before an everyday word says nothing about a person
+    "因此肯定是原子性的。",
+    "消费者拿到的数据一定是有顺序的。",
+    "因为数据库是有缓存的。",
+    "确实是麻烦点。",
+    # a pronoun before 说 is no given name
+    "面试官：那你说说用消息队列都有什么优点和缺点？",
+    # a surname character that ends the word before it (线程池, 计时, 高位)
+    "都会进入同一个线程池中。",
+    "如何在线程池和信号量之间做选择？",
+    "设计时为故障做好准备。",
+    "它对应的二进制中最高位为 1。",
+    "将现有应用迁移成微服务架构。",
+])
+def test_real_technical_prose_is_not_names(text: str) -> None:
+    assert _found(text) == []
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("余建军在周会上提出要拆分单体服务。", "余建军"),  # 余/m | 建军/n: a common given name
+    ("| 搜索 | 何国亮 |\n", "何国亮"),  # a cell: jieba cuts 何国 | 亮
+    ("工作暂由钱前进代理。", "钱前进"),  # 钱 | 前进 between 由 and 代理
+])
+def test_given_names_scored_by_real_names_characters(text: str, name: str) -> None:
+    assert name in _found(text)
+
+
+def test_given_name_characters_are_scored_on_real_names() -> None:
+    """ngender's counts of characters in real given names against their use in jieba's
+    words: 伟, 娟, 磊 score high; 表, 实, 过 (words, not names) low."""
+    g = chinese._dictionary().given_chars
+    assert all(g.score(c) > 1.5 for c in "伟娟磊芳婧")
+    assert all(g.score(c) < -1.5 for c in "表实过级你")

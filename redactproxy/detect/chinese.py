@@ -38,6 +38,7 @@ characters costs one regex search.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import threading
@@ -167,7 +168,8 @@ _LABELS = ("姓名", "名字", "联系人", "收件人", "收货人", "寄件人
 # Words just before a name that say a person follows (由 X 负责, 据 X 介绍, 多亏 X 帮忙).
 # Matched as whole jieba words, so 由于 / 数据 / 理由 never count.
 _CUES_BEFORE = frozenset({"是", "由", "据", "多亏", "摘自", "拜托", "麻烦", "请教", "找", "问",
-                          "派", "委托", "邀请", "采访", "@"})
+                          "派", "委托", "邀请", "采访", "@", "暂由", "改由", "交由", "均由",
+                          "仍由", "将由", "已由", "则由"})
 # Words just after a name that say it is a person: speech, work and roles (X 说, X 表示,
 # X 反馈, X 请假, X 两位同事). Matched as whole jieba words (说明 / 表示法 never count).
 _CUES_AFTER = frozenset(
@@ -225,6 +227,7 @@ class _Dictionary:
         in_words: Counter[str] = Counter()  # everyday (non-name) words using each character
         in_foreign: Counter[str] = Counter()  # transliterated foreign names (tag nrt)
         surnamed: list[str] = []  # nr words that start with a surname
+        in_text: dict[str, int] = {}  # characters weighted by their words' counts
         with open(path, encoding="utf-8") as f:
             for line in f:
                 parts = line.split()
@@ -233,6 +236,8 @@ class _Dictionary:
                 word, count, tag = parts
                 n = int(count)
                 total += n
+                for c in word:
+                    in_text[c] = in_text.get(c, 0) + n
                 freq[word] = n
                 for k in range(1, len(word)):
                     freq.setdefault(word[:k], 0)
@@ -276,6 +281,31 @@ class _Dictionary:
             if sum(c in self.foreign_chars for c in w[1:]) < 2:
                 in_chinese_names.update(w[1:])
         self.given_chars.in_names = in_chinese_names
+        self.given_chars.scores = _real_name_scores(in_text)
+
+
+def _real_name_scores(in_text: dict[str, int]) -> dict[str, float]:
+    """Log ratio of each character's share of real given names to its share of text.
+
+    The name counts are ngender's ``charfreq.csv`` (MIT): how often each of 9,442 characters
+    appears in the given names of a large set of real people (~32 million characters). The
+    text counts are the characters of jieba's dictionary words weighted by the words' counts.
+    伟 +5.0, 娟 +5.9, 建 +2.1 are name characters; 表 -4.2, 过 -5.4, 你 -6.4 are not.
+    """
+    import ngender
+
+    path = os.path.join(os.path.dirname(ngender.__file__), "charfreq.csv")
+    names: dict[str, int] = {}
+    with open(path, encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            c, male, female = line.rstrip("\n").split(",")
+            names[c] = int(male) + int(female)
+    n_total = sum(names.values())
+    t_total = sum(in_text.values())
+    log = math.log
+    return {c: log((names.get(c, 0) + 1) / n_total) - log((in_text.get(c, 0) + 1) / t_total)
+            for c in names.keys() | in_text.keys()}
 
 
 class _GivenChars:
@@ -286,6 +316,19 @@ class _GivenChars:
         self.common = common
         self.in_names = in_names
         self.in_words = in_words
+        self.scores: dict[str, float] = {}
+
+    def score(self, c: str) -> float:
+        """How name-like ``c`` is in real given names against text (log ratio; see
+        ``_real_name_scores``); a character neither source has scores 0."""
+        return self.scores.get(c, 0.0)
+
+    def plausible(self, given: str) -> bool:
+        """True if ``given`` reads as a real given name by its characters: together they
+        are more common in names than in text, and none is far more common in text
+        (建军, 国亮, 宏图 yes; 实现, 表, 顺序, 你 no)."""
+        scores = [self.score(c) for c in given]
+        return bool(scores) and sum(scores) >= _PLAUSIBLE_SUM and min(scores) >= _PLAUSIBLE_MIN
 
     def weak(self, c: str) -> bool:
         """True for a character far more common in everyday words than in names (率, 出, 时):
@@ -304,6 +347,10 @@ class _GivenChars:
                 and c not in _NAME_END and self.in_words.get(c, 0) <= _RARE_IN_WORDS)
 
 
+#: A plausible given name: its characters' scores add up to at least this, and none is
+#: below the minimum (1.0 is e more common in names than in text).
+_PLAUSIBLE_SUM = 1.0
+_PLAUSIBLE_MIN = -1.6
 #: A character used in at most this many everyday dictionary words is a rare one.
 _RARE_IN_WORDS = 8
 _WEAK_RATIO = 20
@@ -362,9 +409,26 @@ class ChineseNames:
             # A name in a list after another one (张伟、李娜): the list says person.
             listed = bool(out) and out[-1].end == start - 1 and text[start - 1] in _LIST_SEPARATORS
             edges = (text[start - 1:start] if start else "", text[m.end():m.end() + 1])
-            for s, e, score in _names(d, run, lead, listed, edges):
+            for s, e, score in _names(d, run, lead, listed, edges, _cell(text, start, m.end())):
                 out.append(Finding(start + s, start + e, "PERSON", self.rule, score))
         return out
+
+
+def _cell(text: str, start: int, end: int) -> bool:
+    """True if ``text[start:end]`` stands as a value of its own on its line: a table cell,
+    a list item, a signature, a quoted or labelled value (``| 何国亮 |``, ``1. 张伟``,
+    ``"王芳"``), not a run of words cut off by an English word or a number inside a
+    sentence (``用 HashMap 来实现``, ``1024 张表``)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[max(line_start, start - 24):start].rstrip(" \t\u3000")
+    if before and before[-1] not in _CELL_OPEN and _LIST_MARK.search(before) is None:
+        return False
+    after = text[end:end + 2]
+    return not after or after[0] in _CELL_CLOSE
+# What may stand right before a value of its own (after spaces) and right after it.
+_CELL_OPEN = frozenset("：:=|、\"'“‘（(【[<>@\t\n")
+_CELL_CLOSE = frozenset(" \t\u3000\r\n|,，、\"'”’）)】]<;；：:（(")
+_LIST_MARK = regex.compile(r"(?:^|\s)(?:[-*+#>]+|\d{1,3}[.、)）]|[(（]\d{1,3}[)）])$")
 
 
 # Separators stripped between a label and its name (a newline ends a label's reach).
@@ -388,7 +452,8 @@ _FUNCTION_TAGS = frozenset({"c", "p", "r", "d", "u", "ul", "uj", "uz", "ug", "uv
 
 
 def _names(d: _Dictionary, run: str, lead: str, listed: bool = False,
-           edges: tuple[str, str] = ("", "")) -> list[tuple[int, int, float]]:
+           edges: tuple[str, str] = ("", ""), cell: bool = False) -> list[tuple[int, int,
+                                                                              float]]:
     """Name spans ``(start, end, score)`` in one run of Chinese characters.
 
     Args:
@@ -397,6 +462,7 @@ def _names(d: _Dictionary, run: str, lead: str, listed: bool = False,
         lead: The text before the run, separators stripped (for a label before it).
         listed: The run follows a name and a list separator (张伟、李娜).
         edges: The characters just before and just after the run in the text.
+        cell: The run stands as a value of its own on its line (see ``_cell``).
     """
     toks: list[tuple[str, int, int]] = _recut(d, run, list(d.tokenizer.tokenize(run, HMM=True)))
     found: list[tuple[int, int, float]] = []
@@ -405,7 +471,7 @@ def _names(d: _Dictionary, run: str, lead: str, listed: bool = False,
     while i < n:
         word = toks[i][0]
         if (word[0] in _ALL_SINGLE or word[:2] in _ALL_COMPOUND) and word not in _CUES_BEFORE:
-            hit = _name_at(d, run, toks, i, lead, listed and i == 0, edges)
+            hit = _name_at(d, run, toks, i, lead, listed and i == 0, edges, cell)
             if hit is not None:
                 j, score = hit
                 found.append((toks[i][1], toks[j - 1][2], score))
@@ -436,6 +502,9 @@ def _recut(d: _Dictionary, run: str,
 
 
 _CUE_CHARS = frozenset(c for c in _CUES_BEFORE if len(c) == 1)
+# Cues before a name that say little on their own (是 is, 找 look for, 问 ask): what
+# follows them must read as a real given name by its characters.
+_WEAK_CUES = frozenset({"是", "找", "问"})
 
 
 _CUE_AFTER_RE = regex.compile("|".join(sorted(_CUES_AFTER, key=len, reverse=True)))
@@ -486,11 +555,12 @@ def _cued_spans(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], lead
             cued = (before.endswith(_LABELS) or ends.get(p) in _CUES_BEFORE
                     or (not p and lead.endswith(tuple(_CUES_BEFORE))))
             if cued:
-                ok = all(c in given_chars for c in given) or d.tags.get(given) not in (
-                    *_NOT_GIVEN_CUED, None)
+                ok = (all(c in given_chars for c in given) or d.tags.get(given) not in (
+                    *_NOT_GIVEN_CUED, None)) and d.tags.get(given) not in _FUNCTION_WORD_TAGS
             else:
                 ok = (p == 0 or p in starts) and all(
-                    c in given_chars and given_chars.name_like(c) for c in given)
+                    c in given_chars and given_chars.name_like(c) for c in given) \
+                    and given_chars.plausible(given)  # 那 | 你 | 说: a pronoun is no name
             if ok and not all(c in d.foreign_chars for c in given):
                 out.append((p, q, 0.8))
                 taken.append((p, q))
@@ -511,6 +581,8 @@ def _cued_spans(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], lead
             span, given = run[p:q], run[p + sl:q]
             if span in NOT_NAMES or span in d.tags or all(c in d.foreign_chars for c in given):
                 continue
+            if w in _WEAK_CUES and not given_chars.plausible(given):
+                continue  # 是 | 有顺序, 是 | 原子性: 是 before an everyday word
             if all(c in given_chars for c in given) or d.tags.get(given) not in (
                     *_NOT_GIVEN_CUED, None):
                 out.append((p, q, 0.8))
@@ -527,8 +599,8 @@ def _first_word(d: _Dictionary, run: str, q: int) -> str:
 
 
 def _name_at(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int,
-             lead: str, listed: bool = False,
-             edges: tuple[str, str] = ("", "")) -> tuple[int, float] | None:
+             lead: str, listed: bool = False, edges: tuple[str, str] = ("", ""),
+             cell: bool = False) -> tuple[int, float] | None:
     """A name starting at token ``i``: ``(index after its last token, score)`` or None.
 
     Evidence, strongest first: a label before it or a title after it (context); a person
@@ -541,7 +613,7 @@ def _name_at(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int,
     word, s, e = toks[i]
     sl = _surname_len(word)
     rare = _rare_surname(word, sl)
-    if s == 0 and sl < len(run) <= sl + 2 and _alone(d, run, sl, toks) \
+    if s == 0 and sl < len(run) <= sl + 2 and _alone(d, run, sl, toks, cell) \
             and not _foreign_edge(edges):
         return len(toks), 0.8  # a run that is just a name: a value, a cell, a signature
     before = run[max(0, s - 6):s] if s else lead
@@ -549,6 +621,11 @@ def _name_at(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int,
     if not context and before.endswith(_DEGREE):
         return None  # 很高时, 太白了: a degree adverb modifies an adjective or verb, not a name
     cue = listed or (toks[i - 1][0] in _CUES_BEFORE if i else lead.endswith(tuple(_CUES_BEFORE)))
+    if cue and i and toks[i - 1][0] in _WEAK_CUES and not _plausible_after(d, run, s + sl):
+        cue = False  # 是 + 单进程, 是 + 门儿清: 是 before an everyday word
+    if context and s and d.tags.get(word[:sl]) in _FUNCTION_WORD_TAGS \
+            and not _plausible_after(d, run, s + sl):
+        context = False  # 用户 + 都睡觉: a label glued to a function word and a verb
     if rare and len(word) == sl and d.tags.get(word) in _NOT_RARE_SURNAME_TAGS:
         return None  # 越, 从, 有 used as function words or verbs there, not as rare surnames
     hit = _span(d, run, toks, i, sl, rare, context, cue)
@@ -583,6 +660,8 @@ def _span(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int, sl
                 return None  # 作者经济, 用户文章: a label glued to an everyday word
             return (j, 0.9) if tag not in _NOT_GIVEN_TAGS else None
         if titled:  # 王伟经理 yes; 商务经理, 法务经理: an everyday word before a title is a job
+            if rare and not given_chars.plausible(given):
+                return None  # 有个 + 同学: 有 (there is), not a rare surname
             return (j, 0.9) if tag in (None, "nr", "nrfg") else None
         if tag == "nrt":
             return None  # a transliterated foreign name (米勒, 斯特拉)
@@ -595,7 +674,10 @@ def _span(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int, sl
             return j, 0.85
         if rare:
             return None
-        if all(c in given_chars and given_chars.name_like(c) for c in given):
+        if all(c in given_chars and given_chars.name_like(c) for c in given) \
+                and given_chars.plausible(given) and not (
+                    _bound_before(d, run, s, sl)
+                    and sum(given_chars.score(c) for c in given) < _STRONG_GIVEN):
             if tag is None:
                 return j, 0.8
         return None
@@ -609,6 +691,8 @@ def _span(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int, sl
                 or piece in _CUES_AFTER:
             break
         tag = d.tags.get(piece)
+        if tag in _FUNCTION_WORD_TAGS:
+            break  # 那 + 你: a pronoun or a function word is never a given name
         if not context:
             if cue or _titled(d, run, toks[j][2]) or (
                     _cued_after(toks, j + 1) and d.tags.get(word) in _NR_TAGS):
@@ -616,7 +700,8 @@ def _span(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int, sl
                     break
             elif tag in _NOT_GIVEN_TAGS or not all(c in given_chars for c in piece):
                 break
-            elif len(piece) == 2 and tag not in (None, "nz", *_NR_TAGS):
+            elif len(piece) == 2 and tag not in (None, "nz", *_NR_TAGS) \
+                    and min(given_chars.score(c) for c in piece) < _STRONG_CHAR:
                 break  # 连 + 公网: an everyday word needs a person cue to be a given name
         strong = strong or tag is None or tag in _NR_TAGS
         given += piece
@@ -639,9 +724,22 @@ def _span(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int, sl
         if len(given) == 2 or strong:
             return j, 0.75
     if len(given) == 2 and len(toks[j - 1][0]) == 2 and d.tags.get(given) in _NR_TAGS \
-            and d.tags.get(word) not in _FUNCTION_TAGS:
+            and d.tags.get(word) not in _FUNCTION_TAGS and given_chars.plausible(given):
         return j, 0.75  # 盛 + 志强: the given name is a dictionary given name
     return None
+
+
+def _plausible_after(d: _Dictionary, run: str, k: int) -> bool:
+    """True if the one or two characters at ``run[k]`` read as a real given name."""
+    g = d.given_chars
+    return g.plausible(run[k:k + 2]) or g.plausible(run[k:k + 1])
+
+
+def _bound_before(d: _Dictionary, run: str, s: int, sl: int) -> bool:
+    """True if the surname at ``run[s]`` ends a dictionary word with the characters before
+    it (线程 + 池中, 计时 + 为, 高位 + 为): jieba's HMM glued it to what follows."""
+    end = s + sl
+    return any(d.tags.get(run[k:end]) for k in range(max(0, s - 3), s))
 
 
 def _cued_after(toks: list[tuple[str, int, int]], j: int) -> bool:
@@ -684,27 +782,57 @@ def _foreign(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int,
 _JOB_SUFFIXES = frozenset("工员师")
 
 
-def _alone(d: _Dictionary, run: str, sl: int, toks: list[tuple[str, int, int]]) -> bool:
+def _alone(d: _Dictionary, run: str, sl: int, toks: list[tuple[str, int, int]],
+           cell: bool = False) -> bool:
     """True if a whole run of Chinese characters reads as a name and nothing else.
 
     Not when jieba reads it as everyday words: a first word that runs past the surname
     (项目 + 级, 连接 + 中), a surname character used as a function word (从 + 市场, 和 + 模型),
     or a function word, particle or measure word after the surname (应用 + 于, 项目 + 级).
     Nor a job noun (陈列员, 钟点工). A given name that is an ordinary word stays a name
-    there (王 + 自强, 田 + 如意).
+    there (王 + 自强, 田 + 如意) when the run is a value of its own on its line (``cell``);
+    a run cut off by an English word or a number inside a sentence (``用 HashMap 来实现``,
+    ``1024 张表``) needs a given name whose characters real names use (see
+    ``_GivenChars.plausible``). Given characters that real names use often (何 | 国亮: 国
+    +0.4, 亮 +3.0) make a name of a cell whatever jieba's cut.
     """
     if run in NOT_NAMES or d.tags.get(run) not in (None, "nr", "nrfg") \
             or run[-1] in _JOB_SUFFIXES:
         return False
+    given_chars = d.given_chars
+    given = run[sl:]
+    plausible = given_chars.plausible(given)
+    if not (cell or plausible) or (len(given) > 1
+                                   and all(c in d.foreign_chars for c in given)):
+        return False
+    if not plausible and (min(given_chars.score(c) for c in given) < _CELL_MIN
+                          or _rare_surname(run, sl)):
+        return False  # 万 + 级, 时 + 出错, 别 + 放: characters names never use
+    if cell and sum(given_chars.score(c) for c in given) >= _STRONG_GIVEN \
+            and min(given_chars.score(c) for c in given) >= 0:
+        return True
     first = toks[0][0]
     if len(toks) > 1:
         if len(first) > sl and d.tags.get(first) not in (None, "nz", "ns", *_NR_TAGS):
             return False
-        if len(first) == sl and d.tags.get(first) in _FUNCTION_WORD_TAGS:
-            return False
+        tag = d.tags.get(first)
+        if len(first) == sl and (tag in _FUNCTION_WORD_TAGS or (
+                tag in ("v", "q", "a") and not plausible)):
+            return False  # 从 + 市场; 位 + 图法, 来 + 实现: a measure word or a verb there
         if any(d.tags.get(w) in _NOT_GIVEN_CUED for w, _s, _e in toks[1:]):
             return False
-    return all(c in d.given_chars for c in run[sl:])
+    return all(c in given_chars for c in given)
+
+
+#: A cell whose given-name characters score at least this in all is a name whatever
+#: jieba's cut (何国 | 亮: 国 +0.4, 亮 +3.0).
+_STRONG_GIVEN = 2.5
+#: In a cell, a given name that is an ordinary word (自强, 解放) is a name, but not one with
+#: a character that real names (almost) never use (级 -5.6, 出 -5.8).
+_CELL_MIN = -3.5
+#: A character scoring at least this is a strong name character (建 +2.1, 军 +1.9): an
+#: everyday word made of two of them (建军, 国华) may be a given name.
+_STRONG_CHAR = 1.5
 
 
 def _titled(d: _Dictionary, run: str, end: int) -> bool:
