@@ -227,3 +227,26 @@ def test_given_name_characters_are_scored_on_real_names() -> None:
     g = chinese._dictionary().given_chars
     assert all(g.score(c) > 1.5 for c in "伟娟磊芳婧")
     assert all(g.score(c) < -1.5 for c in "表实过级你")
+
+
+@pytest.mark.parametrize("text", [
+    # jieba's dictionary tags these nr; with only a cue, their characters must read as a name
+    "据赵州桥统计，错误率下降了。",
+    "荣誉榜反馈的数据有延迟。",
+    "景深、赵州桥两个模块都要改。",
+    # a cue before an everyday word or noun whose characters names avoid
+    "由万兆网卡负责限流。",  # 万兆: a number
+    "多亏时钟源，故障很快恢复。",  # 时钟 | 源
+    "由乐观锁负责限流。",  # 乐观 | 锁
+    "据全链路压测统计，错误率下降了。",  # 全 + 链路: a noun of non-name characters
+])
+def test_cues_need_name_like_characters(text: str) -> None:
+    assert _found(text) == []
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("张宏图回复说明天上午可以联调。", "张宏图"),  # 张/q | 宏图/n | 回复
+    ("VALUES (7, '李成', '测试部');", "李成"),  # a cell: 李成 is a dictionary name
+])
+def test_cued_and_cell_names_with_name_like_characters(text: str, name: str) -> None:
+    assert name in _found(text)

@@ -323,6 +323,13 @@ class _GivenChars:
         ``_real_name_scores``); a character neither source has scores 0."""
         return self.scores.get(c, 0.0)
 
+    def cue_ok(self, given: str) -> bool:
+        """True unless ``given`` holds characters real names avoid (联网, 名册, 车, 测): with
+        only a person cue around it (由, 据, 说, 负责), an ordinary word may be a given name
+        (胜利, 前进, 宏图), but not one made of such characters."""
+        scores = [self.score(c) for c in given]
+        return bool(scores) and sum(scores) >= _CUE_SUM and min(scores) >= _CUE_MIN
+
     def plausible(self, given: str) -> bool:
         """True if ``given`` reads as a real given name by its characters: together they
         are more common in names than in text, and none is far more common in text
@@ -351,6 +358,9 @@ class _GivenChars:
 #: below the minimum (1.0 is e more common in names than in text).
 _PLAUSIBLE_SUM = 1.0
 _PLAUSIBLE_MIN = -1.6
+#: A given name that only a person cue vouches for: at least this in all and per character.
+_CUE_SUM = -2.5
+_CUE_MIN = -2.6
 #: A character used in at most this many everyday dictionary words is a rare one.
 _RARE_IN_WORDS = 8
 _WEAK_RATIO = 20
@@ -556,7 +566,8 @@ def _cued_spans(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], lead
                     or (not p and lead.endswith(tuple(_CUES_BEFORE))))
             if cued:
                 ok = (all(c in given_chars for c in given) or d.tags.get(given) not in (
-                    *_NOT_GIVEN_CUED, None)) and d.tags.get(given) not in _FUNCTION_WORD_TAGS
+                    *_NOT_GIVEN_CUED, None)) and d.tags.get(given) not in _FUNCTION_WORD_TAGS \
+                    and (before.endswith(_LABELS) or _cue_ok(d, given))
             else:
                 ok = (p == 0 or p in starts) and all(
                     c in given_chars and given_chars.name_like(c) for c in given) \
@@ -583,8 +594,12 @@ def _cued_spans(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], lead
                 continue
             if w in _WEAK_CUES and not given_chars.plausible(given):
                 continue  # 是 | 有顺序, 是 | 原子性: 是 before an everyday word
-            if all(c in given_chars for c in given) or d.tags.get(given) not in (
-                    *_NOT_GIVEN_CUED, None):
+            first = starts_word.get(p, "")
+            if sl < len(first) <= q - p and d.tags.get(first) not in (
+                    None, "nz", "ns", *_NR_TAGS) and not given_chars.plausible(given):
+                continue  # 多亏 | 时钟 | 源, 由 | 乐观 | 锁: it opens with an everyday word
+            if (all(c in given_chars for c in given) or d.tags.get(given) not in (
+                    *_NOT_GIVEN_CUED, None)) and _cue_ok(d, given):
                 out.append((p, q, 0.8))
                 taken.append((p, q))
                 break
@@ -646,6 +661,8 @@ def _span(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int, sl
     if len(word) > sl:  # 1. one word: surname + given name
         if len(word) > sl + 2 or word in NOT_NAMES:
             return None
+        if d.tags.get(word[:sl]) == "m" and d.tags.get(word[sl:]) == "m":
+            return None  # 万兆, 万亿: a number, not 万 + a given name
         tag = d.tags.get(word)
         titled = _titled(d, run, e)
         given = word[sl:]
@@ -666,9 +683,10 @@ def _span(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int, sl
         if tag == "nrt":
             return None  # a transliterated foreign name (米勒, 斯特拉)
         if (cue or _cued_after(toks, j)) and (tag is None or (
-                tag in ("nr", "nrfg") and len(given) == 2)) and all(
+                tag in ("nr", "nrfg") and len(given) == 2 and given_chars.plausible(given))) \
+                and all(
                 c in given_chars and given_chars.name_like(c) for c in given) \
-                and not all(c in d.foreign_chars for c in given):
+                and not all(c in d.foreign_chars for c in given) and _cue_ok(d, given):
             # 据王军华介绍, 赖英表示: a person cue around a name-like word. jieba's dictionary
             # tags many everyday words nr (荣耀, 韩文, 宋词): those need a label or a title.
             return j, 0.85
@@ -695,7 +713,10 @@ def _span(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int, sl
             break  # 那 + 你: a pronoun or a function word is never a given name
         if not context:
             if cue or _titled(d, run, toks[j][2]) or (
-                    _cued_after(toks, j + 1) and d.tags.get(word) in _NR_TAGS):
+                    _cued_after(toks, j + 1) and (d.tags.get(word) in _NR_TAGS or (
+                        len(piece) == 2 and word in SURNAMES
+                        and d.tags.get(word) not in _FUNCTION_WORD_TAGS
+                        and given_chars.plausible(piece)))):
                 if tag in _NOT_GIVEN_CUED:
                     break
             elif tag in _NOT_GIVEN_TAGS or not all(c in given_chars for c in piece):
@@ -712,11 +733,13 @@ def _span(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int, sl
     if name in NOT_NAMES:
         return None
     joining = d.tags.get(word) in _JOINING_TAGS
-    if (context or cue) and not (joining and d.tags.get(given) not in (None, *_NR_TAGS)):
+    if (context or (cue and _cue_ok(d, given))) \
+            and not (joining and d.tags.get(given) not in (None, *_NR_TAGS)):
         return j, 0.85
     if _titled(d, run, toks[j - 1][2]) and not joining:
         return j, 0.85  # 何伟老师 yes; 和 + 法务经理 no: 和 (and) is a conjunction there
-    if _cued_after(toks, j) and d.tags.get(word) not in _FUNCTION_WORD_TAGS:
+    if _cued_after(toks, j) and d.tags.get(word) not in _FUNCTION_WORD_TAGS \
+            and _cue_ok(d, given):
         return j, 0.85  # 杨胜利值守, 张宏图回复: a person cue lets an ordinary word through
     if rare:
         return None
@@ -727,6 +750,18 @@ def _span(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int, sl
             and d.tags.get(word) not in _FUNCTION_TAGS and given_chars.plausible(given):
         return j, 0.75  # 盛 + 志强: the given name is a dictionary given name
     return None
+
+
+def _cue_ok(d: _Dictionary, given: str) -> bool:
+    """True if ``given`` may be a given name with only a person cue around it: no
+    character real names avoid (``_GivenChars.cue_ok``), and a noun only if its characters
+    lean towards names (宏图, 海洋, 先锋 yes; 链路, 网卡 no)."""
+    g = d.given_chars
+    return g.cue_ok(given) and (d.tags.get(given) not in _NOUN_TAGS
+                                or sum(g.score(c) for c in given) >= 0)
+
+
+_NOUN_TAGS = frozenset({"n", "vn", "ng", "nz"})
 
 
 def _plausible_after(d: _Dictionary, run: str, k: int) -> bool:
@@ -802,6 +837,9 @@ def _alone(d: _Dictionary, run: str, sl: int, toks: list[tuple[str, int, int]],
     given_chars = d.given_chars
     given = run[sl:]
     plausible = given_chars.plausible(given)
+    if d.tags.get(run) in _NR_TAGS and not (plausible or (
+            cell and sum(given_chars.score(c) for c in given) >= 0)):
+        return False  # 景深, 花名册, 赵州桥: words jieba's dictionary tags nr
     if not (cell or plausible) or (len(given) > 1
                                    and all(c in d.foreign_chars for c in given)):
         return False
