@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import collections
 import gc
+import linecache
 import os
 import threading
 import time
@@ -66,10 +67,67 @@ def _malloc_mb() -> str:
             f"malloc_free={info.fordblks / 2**20:.1f}MB")
 
 
+def _rss_parts() -> str:
+    """RSS by kind of mapping (``/proc/self/smaps``): glibc's main heap (``[heap]``),
+    anonymous memory (glibc's thread arenas and large blocks, pymalloc's arenas, thread
+    stacks, OpenSSL's and libpq's own mmaps) and files (code, the spaCy model)."""
+    parts = {"heap": 0, "anon": 0, "file": 0}
+    kind = "anon"
+    try:
+        with open("/proc/self/smaps", encoding="utf-8") as f:
+            for line in f:
+                head = line.split(None, 5)
+                if "-" in head[0] and len(head) >= 5 and not head[0].endswith(":"):
+                    name = head[5].strip() if len(head) > 5 else ""
+                    kind = "heap" if name == "[heap]" else "file" if name.startswith("/") \
+                        else "anon"
+                elif head[0] == "Rss:":
+                    parts[kind] += int(head[1])
+    except OSError:
+        return ""
+    return " " + " ".join(f"rss_{k}={v / 1024:.1f}MB" for k, v in parts.items())
+
+
+def _pymalloc() -> str:
+    """pymalloc's arenas (CPython's small-object allocator, outside glibc's heap): in use
+    now, and the most ever; freed only when wholly empty, so a scattered few live objects
+    keep a 1 MiB arena each. Read from ``sys._debugmallocstats``, which writes to fd 2: fd 2
+    points at a temporary file for that instant, so what another thread writes to stderr
+    then is lost (a debug tool). Empty while tracemalloc hooks the allocator (CPython
+    then does not report pymalloc): use frames 0 to see it."""
+    import re
+    import sys
+    import tempfile
+
+    if not hasattr(sys, "_debugmallocstats"):
+        return ""
+    with tempfile.TemporaryFile() as tmp:
+        saved = os.dup(2)
+        try:
+            os.dup2(tmp.fileno(), 2)
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        tmp.seek(0)
+        text = tmp.read().decode("utf-8", "replace")
+    now = re.search(r"# arenas allocated current\s*=\s*([\d,]+)", text)
+    peak = re.search(r"# arenas highwater mark\s*=\s*([\d,]+)", text)
+    used = re.search(r"# bytes in allocated blocks\s*=\s*([\d,]+)", text)
+    if not (now and peak and used):
+        return ""
+
+    def num(m: re.Match[str]) -> int:
+        return int(m.group(1).replace(",", ""))
+    return (f" pymalloc_arenas={num(now)} (peak {num(peak)}) "
+            f"pymalloc_used={num(used) / 2**20:.1f}MB")
+
+
 def _ours(snapshot: tracemalloc.Snapshot) -> tracemalloc.Snapshot:
     return snapshot.filter_traces((
         tracemalloc.Filter(False, tracemalloc.__file__),
         tracemalloc.Filter(False, __file__, all_frames=True),  # the report's own source reads
+        tracemalloc.Filter(False, linecache.__file__),  # (the lines read for the report)
     ))
 
 
@@ -82,7 +140,8 @@ def _report(out: Path, first: tracemalloc.Snapshot | None, now: tracemalloc.Snap
             started: float, types0: collections.Counter[str]) -> None:
     current, peak = tracemalloc.get_traced_memory()
     lines = [f"== t={time.monotonic() - started:.0f}s rss={rss_mb():.1f}MB "
-             f"traced={current / 2**20:.1f}MB peak={peak / 2**20:.1f}MB{_malloc_mb()}"]
+             f"traced={current / 2**20:.1f}MB peak={peak / 2**20:.1f}MB{_malloc_mb()}"
+             f"{_rss_parts()}{_pymalloc()}"]
     grown = _types()
     grown.subtract(types0)
     lines.append("   objects grown: " + ", ".join(
