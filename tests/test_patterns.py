@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,9 +13,11 @@ from redactproxy.detect.base import Finding
 from redactproxy.detect.patterns import (
     KeywordScanner,
     PatternDetector,
+    ascii_digits,
     resolve_overlaps,
     shannon_entropy,
 )
+from redactproxy.detect.recognizers import GATES
 from redactproxy.detect.rules import load_builtin_packs, parse_rule
 from redactproxy.errors import DetectorError
 
@@ -220,3 +223,34 @@ def test_prefilters_change_no_finding(data) -> None:
     with_ = PatternDetector([rule], before=32, after=32).analyze(text)
     without = PatternDetector([dataclasses.replace(rule, prefilter=None)]).analyze(text)
     assert with_ == without
+
+
+@pytest.mark.parametrize("source, ascii_source", [
+    (r"\d{3}[-.\s]\d{4}", r"[0-9]{3}[-.\s][0-9]{4}"),
+    (r"[\d.]x\\d\D", r"[0-9.]x\\d\D"),  # in a class; an escaped backslash; \D kept
+    (r"[^\d]", r"[^0-9]"),
+    (r"[]\d]", r"[]0-9]"),  # a leading ] belongs to the class
+    (r"[[:digit:]\d]", r"[[:digit:]\d]"),  # POSIX classes: left as they are
+    (r"[0-9]{6}", r"[0-9]{6}"),
+])
+def test_ascii_digits_rewrites_only_digit_classes(source, ascii_source) -> None:
+    assert ascii_digits(regex.compile(source, regex.VERSION0)).pattern == ascii_source
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.sampled_from("0123456789 -.\n\tx(A+"), max_size=60))
+def test_ascii_twins_of_prefilters_and_gates_hit_the_same_spans(text) -> None:
+    """On ASCII text the rewritten prefilters and Presidio gates hit exactly where the
+    originals do (``\\d`` is ``[0-9]`` there)."""
+    for pattern in [*(r.prefilter for r in _PREFILTERED), *GATES]:
+        twin = ascii_digits(pattern)
+        assert [m.span() for m in twin.finditer(text)] == [
+            m.span() for m in pattern.finditer(text)], pattern.pattern
+
+
+def test_non_ascii_text_keeps_the_unicode_prefilter() -> None:
+    """A phone number in full-width digits is found (the ASCII twin is for ASCII text)."""
+    [rule] = [r for r in _RULES if r.id == "phone-us"]
+    text = "call ５５５-２０１-４４３２ now"
+    assert [text[f.start:f.end] for f in PatternDetector([rule]).analyze(text)] == [
+        "５５５-２０１-４４３２"]

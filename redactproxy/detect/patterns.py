@@ -29,6 +29,7 @@ from redactproxy.errors import DetectorError
 __all__ = [
     "KeywordScanner",
     "PatternDetector",
+    "ascii_digits",
     "example_failures",
     "resolve_overlaps",
     "shannon_entropy",
@@ -43,6 +44,47 @@ def shannon_entropy(value: str) -> float:
         return 0.0
     n = len(value)
     return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+
+
+def ascii_digits(pattern: regex.Pattern[str]) -> regex.Pattern[str]:
+    """``pattern`` with every ``\\d`` written ``[0-9]``: the same matches in ASCII text.
+
+    In text without a non-ASCII character ``\\d`` matches exactly ``0``-``9``, but the
+    ``regex`` engine tests it as a Unicode property at every position: a ``[0-9]`` scan of
+    100 KB takes a third of the time (0.22 against 0.65 ms). Used for prefilters and
+    gates, which are scans of the whole text. ``\\d`` inside a class becomes ``0-9``;
+    every other escape is copied as it is.
+    """
+    src = pattern.pattern
+    if (not isinstance(src, str) or "\\d" not in src or "[:" in src or "(?V1" in src
+            or pattern.flags & regex.VERSION1):  # POSIX or nested sets: left as they are
+        return pattern
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(src):
+        c = src[i]
+        if c == "\\" and i + 1 < len(src):
+            pair = src[i:i + 2]
+            out.append(("0-9" if in_class else "[0-9]") if pair == "\\d" else pair)
+            i += 2
+            continue
+        if c == "[" and not in_class:
+            in_class = True
+            out.append(c)
+            if src[i + 1:i + 2] == "^":  # a leading ^ or ] belongs to the class
+                out.append("^")
+                i += 1
+            if src[i + 1:i + 2] == "]":
+                out.append("]")
+                i += 1
+        elif c == "]" and in_class:
+            in_class = False
+            out.append(c)
+        else:
+            out.append(c)
+        i += 1
+    return regex.compile("".join(out), pattern.flags)
 
 
 def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
@@ -141,6 +183,9 @@ class PatternDetector:
         self.after = after
         self._always = [r for r in self.rules if not r.keywords]
         self._keyed = [r for r in self.rules if r.keywords]
+        # Each prefilter as it runs on ASCII text (``ascii_digits``), by rule position.
+        self._ascii_pre = [ascii_digits(r.prefilter) if r.prefilter is not None else None
+                           for r in self._always]
         # keyword -> indices of the keyed rules it starts: only rules whose keywords occur
         # are looked at (hundreds of rules, a handful of keywords in a typical text)
         self._rules_of: dict[str, list[int]] = defaultdict(list)
@@ -173,11 +218,13 @@ class PatternDetector:
         if not text:
             return []
         found: list[Finding] = []
-        for rule in self._always:
+        ascii_ = text.isascii()
+        for rule, ascii_pre in zip(self._always, self._ascii_pre, strict=True):
             if rule.prefilter is None:
                 found.extend(self._run(rule, text, [(0, len(text))]))
                 continue
-            starts = [m.start() for m in rule.prefilter.finditer(text, timeout=self.timeout)]
+            pre = ascii_pre if ascii_ and ascii_pre is not None else rule.prefilter
+            starts = [m.start() for m in pre.finditer(text, timeout=self.timeout)]
             if starts:
                 found.extend(self._run(rule, text, self._windows(starts, len(text))))
         if hits is None:

@@ -37,6 +37,7 @@ from typing import Any
 import regex
 
 from redactproxy.detect.base import Finding
+from redactproxy.detect.patterns import ascii_digits
 from redactproxy.errors import ConfigError, DetectorError
 
 __all__ = ["RECOGNIZERS", "PresidioRecognizers", "Recognizer", "enabled", "example_failures"]
@@ -58,6 +59,8 @@ GATES = (
                   r"|\d(?: \d{2}){2} [A-Da-d])"),
     regex.compile(r"[13][a-km-zA-HJ-NP-Z1-9]{25}|bc1[a-z0-9]{20}"),
 )
+#: The gates as they run on ASCII text (``\\d`` written ``[0-9]``: the same hits, faster).
+_ASCII_GATES = tuple(ascii_digits(g) for g in GATES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +272,8 @@ class PresidioRecognizers:
         """
         if not self.recognizers:
             return []
-        hits = sorted((m.start(), m.end()) for gate in GATES
+        hits = sorted((m.start(), m.end()) for gate in (_ASCII_GATES if text.isascii()
+                                                         else GATES)
                       for m in gate.finditer(text, timeout=2.0))
         windows = _windows(text, hits)
         if not windows:
