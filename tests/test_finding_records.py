@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from redactproxy.detect.base import Finding
 from redactproxy.finding_records import FindingRecords
 from redactproxy.masking import context_snippet, mask_value, value_hash
@@ -78,3 +81,24 @@ def test_memo_is_bounded_by_records_held() -> None:
     big = FindingRecords(KEY, max_records=2)
     assert len(big.records(_applied(HISTORY + " " + NEW))) == 3  # described, not kept
     assert len(big) == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 45), st.integers(1, 20)), min_size=1, max_size=25),
+       st.text("ab C1\n'\"", min_size=0, max_size=8))
+def test_contexts_of_a_crowded_text_are_built_as_with_every_other_finding(gaps, filler):
+    """Only findings within a context's reach are passed to it, and its text is the same
+    as when every other finding of the text is (a table of hundreds of values)."""
+    text, findings = "", []
+    for gap, size in gaps:
+        text += ("x " + filler) * gap
+        findings.append(Finding(len(text), len(text) + size, "EMAIL_ADDRESS", "pii.x", 0.9))
+        text += "v" * size
+    text += " end"
+    body = json.dumps({"model": "m", "messages": [{"role": "user", "content": text}]})
+    red = BodyRedaction(body, json.loads(body), "openai-chat")
+    _, applied = red.apply({text: findings}, lambda entity, value: f"<{entity}_1>")
+    records = FindingRecords(KEY).records(applied)
+    assert [r.context for r in records] == [
+        context_snippet(text, a.finding.start, a.finding.end, entity=a.finding.entity,
+                        others=[b.finding for b in applied if b is not a]) for a in applied]

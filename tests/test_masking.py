@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from redactproxy.detect.base import Finding
-from redactproxy.masking import MASK, Span, context_snippet, mask_value, safe_path, value_hash
+from redactproxy.masking import (
+    MASK,
+    Span,
+    _clean,
+    _shade,
+    context_snippet,
+    mask_value,
+    safe_path,
+    value_hash,
+)
 
 KEY = "sk-proj-EXAMPLEexampleEXAMPLE0000a3F"  # documented fake shape, not a credential
 
@@ -148,3 +159,36 @@ def test_context_keeps_lower_case_words_and_code_punctuation() -> None:
     start = text.index("maria")
     out = context_snippet(text, start, start + 19, width=40, entity="EMAIL_ADDRESS")
     assert out == 'user = •••(name="•••", email="m•••@e•••.org", active=true)'
+
+
+def _shade_per_character(text: str, a: int, b: int, shaded: list[tuple[int, int]]) -> str:
+    """The per-character reference ``masking._shade`` replaced (same output, slower)."""
+    hidden = bytearray(b - a)
+    for s, e in shaded:
+        for k in range(max(s, a), min(e, b)):
+            hidden[k - a] = 1
+    out: list[str] = []
+    k = a
+    while k < b:
+        if hidden[k - a]:
+            while k < b and hidden[k - a]:
+                k += 1
+            out.append(MASK)
+        else:
+            e = k
+            while e < b and not hidden[e - a]:
+                e += 1
+            out.append(_clean(text[k:e]))
+            k = e
+    return "".join(out)
+
+
+_SPAN = st.tuples(st.integers(-3, 45), st.integers(-3, 45))
+
+
+@settings(max_examples=500)
+@given(st.text("ab \n\t•", max_size=40), st.integers(0, 40), st.integers(0, 40),
+       st.lists(_SPAN, max_size=6))
+def test_shade_masks_runs_like_the_per_character_reference(text, a, b, shaded) -> None:
+    a, b = min(a, len(text)), min(max(a, b), len(text))
+    assert _shade(text, a, b, shaded) == _shade_per_character(text, a, b, shaded)
