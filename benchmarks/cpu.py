@@ -1,7 +1,8 @@
 """CPU time each request costs the proxy, against bare mitmproxy: for a loaded machine.
 
 Usage: ``python benchmarks/cpu.py [--ner] [--only NAME ...] [--reps N]`` with NAME one of
-small_chat, coding_agent, cold_100k. Wall-clock medians (``benchmarks/run.py``) swing by a
+small_chat, coding_agent, cold_100k, unpaced (a ~2,000-event answer with placeholders sent
+with no delay, per API shape). Wall-clock medians (``benchmarks/run.py``) swing by a
 third when other work shares the cores; the CPU time a request costs moves much less. This
 sends the same requests as ``run.py`` through bare mitmproxy and redactproxy (patterns
 only, or NER with ``--ner``) and reads the run time of every thread of each proxy's process
@@ -34,11 +35,14 @@ from _harness import (  # type: ignore[import-not-found]  # noqa: E402
     start_redactproxy,
     stream,
 )
+from _streams import SHAPES, reply_text, request_body  # type: ignore[import-not-found]  # noqa: E402
 from corpus import Corpus, anthropic_turns  # type: ignore[import-not-found]  # noqa: E402
+
+from redactproxy.placeholders import PLACEHOLDER_RE  # noqa: E402
 
 OPENAI = "https://api.openai.com/v1/chat/completions"
 ANTHROPIC = "https://api.anthropic.com/v1/messages"
-SCENARIOS = ("small_chat", "coding_agent", "cold_100k")
+SCENARIOS = ("small_chat", "coding_agent", "cold_100k", "unpaced")
 
 
 def tree(pid: int) -> list[int]:
@@ -140,6 +144,22 @@ def main() -> int:
                     body = chat_body(Corpus(5000 + rep + int(time.time())).mixed(100_000))
                     run(scenario, "", lambda n, r, b=body: post(
                         clients[n], r.target(OPENAI), b, {"x-fake-reply": "ok"}))
+            elif scenario == "unpaced":
+                c = Corpus(77)
+                text = " ".join(f"Write to {c.email()} or call {c.phone()} about {c.name()}."
+                                for _ in range(4))
+                post(clients[name], routes[name].target(OPENAI), chat_body(text))
+                phs = list(dict.fromkeys(m.group(0) for m in PLACEHOLDER_RE.finditer(
+                    upstream.last_body())))
+                assert phs, "no placeholder reached the upstream"
+                headers = {"x-fake-reply": quote(reply_text(phs, 6000, 7)),
+                           "x-fake-chunk-chars": "3", "x-fake-event-delay": "0",
+                           "x-fake-split-every": "0"}
+                for shape, (url, _api) in SHAPES.items():
+                    body = json.dumps(request_body(shape, f"Summarise: {text}")).encode()
+                    for _ in range(args.reps):
+                        run(f"unpaced {shape}", "", lambda n, r, b=body, u=url, h=headers: stream(
+                            clients[n], r.target(u), b, h))
             else:
                 answers = [Corpus(4100 + t).prose(1500, pii=0.0) for t in range(20)]
                 headers = {"x-fake-event-delay": "0", "x-fake-chunk-chars": "8",
