@@ -138,6 +138,8 @@ def test_declined(api, raw):
     assert delta_of(api, raw) is None
 
 
+# Compact as the providers write it, Python's default ``json.dumps`` (a relay), and odd.
+_SEPS = st.sampled_from([(",", ":"), (", ", ": "), (" ,\t", "\t: ")])
 _TEXT = st.text(alphabet=st.sampled_from('ab<>_"\\\n/é日\u2028\x01'), max_size=12)
 _SCALAR = st.none() | st.booleans() | st.integers(-5, 10**12) | _TEXT | st.floats(
     allow_nan=False, allow_infinity=False)
@@ -146,13 +148,13 @@ _SCALAR = st.none() | st.booleans() | st.integers(-5, 10**12) | _TEXT | st.float
 @given(st.dictionaries(st.sampled_from(["id", "model", "created", "usage", "obfuscation",
                                         "choices", "x_y"]), _SCALAR, max_size=4),
        st.sampled_from(["content", "reasoning_content", "refusal", "role"]), _TEXT,
-       st.integers(0, 3), st.booleans(), st.booleans())
-def test_chat_events_agree_with_the_parse(extra, key, text, index, ascii_, tail):
+       st.integers(0, 3), st.booleans(), st.booleans(), _SEPS)
+def test_chat_events_agree_with_the_parse(extra, key, text, index, ascii_, tail, seps):
     choice = {"index": index, "delta": {key: text}, "logprobs": None, "finish_reason": None}
     obj = {**extra, "choices": [choice]}
     if tail:
         obj = {"choices": [choice], **{k: v for k, v in extra.items() if k != "choices"}}
-    raw = b"data: " + json.dumps(obj, separators=(",", ":"), ensure_ascii=ascii_).encode() \
+    raw = b"data: " + json.dumps(obj, separators=seps, ensure_ascii=ascii_).encode() \
         + b"\n\n"
     assert agrees("openai-chat", raw)
     if key != "role" and not any(isinstance(v, dict) for v in extra.values()):
@@ -169,15 +171,15 @@ _IDS = st.fixed_dictionaries({"item_id": _TEXT | st.none(), "output_index": st.i
        _IDS, st.dictionaries(st.sampled_from(["sequence_number", "obfuscation", "logprobs",
                                               "item_id", "delta", "x_y"]), _SCALAR,
                              max_size=3),
-       _TEXT, st.booleans(), st.permutations(range(4)))
-def test_responses_events_agree_with_the_parse(kind, ids, extra, text, ascii_, order):
+       _TEXT, st.booleans(), st.permutations(range(4)), _SEPS)
+def test_responses_events_agree_with_the_parse(kind, ids, extra, text, ascii_, order, seps):
     members = [("item_id", ids["item_id"]), ("output_index", ids["output_index"]),
                *[(k, v) for k, v in ids.items() if k.endswith("_index")
                  and k != "output_index"], ("delta", text)]
     members = [members[i] for i in order]
     obj = {"type": f"response.{kind}.delta", **extra, **dict(members)}
     raw = (f"event: response.{kind}.delta\ndata: ".encode()
-           + json.dumps(obj, separators=(",", ":"), ensure_ascii=ascii_).encode() + b"\n\n")
+           + json.dumps(obj, separators=seps, ensure_ascii=ascii_).encode() + b"\n\n")
     assert agrees("openai-responses", raw)
     if (kind in ("output_text", "refusal") and not extra and order == [0, 1, 2, 3]
             and isinstance(ids["item_id"], str)):
@@ -207,11 +209,35 @@ def test_stream_output_is_the_parsing_paths_byte_for_byte(api, fmt, path, chunk_
     assert fast[1] >= 4 and b"<PERSON_1>" not in fast[0] and b"zoe@example.org" in fast[0]
 
 
-@given(_TEXT, st.integers(0, 99), st.booleans())
-def test_anthropic_events_agree_with_the_parse(text, index, ascii_):
+@given(_TEXT, st.integers(0, 99), st.booleans(), _SEPS)
+def test_anthropic_events_agree_with_the_parse(text, index, ascii_, seps):
     obj = {"type": "content_block_delta", "index": index,
            "delta": {"type": "text_delta", "text": text}}
     raw = (b"event: content_block_delta\ndata: "
-           + json.dumps(obj, separators=(",", ":"), ensure_ascii=ascii_).encode() + b"\n\n")
+           + json.dumps(obj, separators=seps, ensure_ascii=ascii_).encode() + b"\n\n")
     assert delta_of("anthropic-messages", raw) is not None
     assert agrees("anthropic-messages", raw)
+
+
+@pytest.mark.parametrize("api, fmt, path", WIRES)
+def test_events_with_spaced_separators_are_read_at_byte_level(api, fmt, path, monkeypatch):
+    """A relay re-writing events with ``", "`` and ``": "`` keeps the byte-level path, and
+    the restored answer is still the parsing path's byte for byte."""
+    def spaced(raw: bytes) -> bytes:
+        head, _, data = raw.rpartition(b"data: ")
+        obj = json.loads(data)
+        return head + b"data: " + json.dumps(obj, ensure_ascii=False).encode() + b"\n\n"
+
+    text = 'Hi <PERSON_1>, "q" \\ Zoë <EMAIL_ADDRESS_1> <PERS'
+    evs = [raw if raw.rstrip().endswith(b"[DONE]") else spaced(raw)
+           for raw in wire_frames(fmt, path, text)]
+    assert sum(delta_of(api, raw) is not None for raw in evs) >= len(text) // 3 - 2
+    values = {"<PERSON_1>": "Zoë Doe", "<EMAIL_ADDRESS_1>": "zoe@example.org"}
+
+    def run() -> bytes:
+        rw = StreamRewriter(api, values.get, lambda obj: None)
+        return b"".join(rw.feed(ev) for ev in evs) + rw.finish()
+
+    fast = run()
+    monkeypatch.setattr(answers, "delta_of", lambda api, raw: None)
+    assert fast == run()

@@ -28,38 +28,56 @@ __all__ = ["Delta", "delta_of", "token_text"]
 _STR = rb'"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"'
 _INT = rb'(0|[1-9][0-9]*)'
 _SCALAR = (rb'(?:' + _STR + rb'|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?'
-           rb'|null|true|false|\[\])')  # an empty list holds no text
+           rb'|null|true|false|\[[ \t]*\])')  # an empty list holds no text
 _KEY = rb'"[A-Za-z_][A-Za-z0-9_]*"'
-
-
-def _members(exclude: bytes) -> bytes:
-    """Members with scalar values, none named ``exclude`` (a duplicate key would win;
-    ``exclude`` may be an alternation of names)."""
-    return rb'(?:(?!"(?:' + exclude + rb')")' + _KEY + rb':' + _SCALAR + rb',)*'
-
-
-def _after(exclude: bytes) -> bytes:
-    return rb'(?:,(?!"(?:' + exclude + rb')")' + _KEY + rb':' + _SCALAR + rb')*'
-
-
-_CHAT = re.compile(
-    rb'\{' + _members(b"choices") + rb'"choices":\[\{"index":' + _INT + rb',"delta":\{'
-    rb'"(content|reasoning_content|reasoning|refusal)":(' + _STR + rb')\}'
-    rb'(?:,"logprobs":null)?,"finish_reason":null\}\]' + _after(b"choices") + rb'\}')
-_ANTHROPIC = re.compile(
-    rb'\{"type":"content_block_delta","index":' + _INT + rb','
-    rb'"delta":\{"type":"text_delta","text":(' + _STR + rb')\}\}')
-
 # A Responses text delta's channel is its type and four ids (``answers._responses``): the
 # type comes first (as OpenAI writes it), each id at most once and in its usual order, any
 # other scalar members between them. Argument deltas (JSON text, escaped) are left out.
 _IDS = rb'type|item_id|output_index|content_index|summary_index|delta'
-_RESPONSES = re.compile(
-    rb'\{"type":"(response\.(?:output_text|refusal|reasoning_text|reasoning_summary_text))'
-    rb'\.delta",' + _members(_IDS) + rb'"item_id":(' + _STR + rb'),'
-    + _members(_IDS) + rb'"output_index":' + _INT + rb','
-    + _members(_IDS) + rb'"(content_index|summary_index)":' + _INT + rb','
-    + _members(_IDS) + rb'"delta":(' + _STR + rb')' + _after(_IDS) + rb'\}')
+
+
+def _compile(ws: bytes) -> tuple[re.Pattern[bytes], ...]:
+    """The chat, Anthropic and Responses delta patterns with ``ws`` around structure."""
+    colon, comma = ws + rb':' + ws, ws + rb',' + ws
+    opn, close, lst, end = rb'\{' + ws, ws + rb'\}', rb'\[' + ws, ws + rb'\]'
+
+    def members(exclude: bytes) -> bytes:
+        """Members with scalar values, none named ``exclude`` (a duplicate key would win;
+        ``exclude`` may be an alternation of names)."""
+        return rb'(?:(?!"(?:' + exclude + rb')")' + _KEY + colon + _SCALAR + comma + rb')*'
+
+    def after(exclude: bytes) -> bytes:
+        return rb'(?:' + comma + rb'(?!"(?:' + exclude + rb')")' + _KEY + colon + _SCALAR + rb')*'
+
+    def key(name: bytes) -> bytes:
+        return rb'"' + name + rb'"' + colon
+
+    chat = (ws + opn + members(b"choices") + key(b"choices") + lst + opn + key(b"index")
+            + _INT + comma + key(b"delta") + opn
+            + rb'"(content|reasoning_content|reasoning|refusal)"' + colon + rb'(' + _STR
+            + rb')' + close + rb'(?:' + comma + key(b"logprobs") + rb'null)?' + comma
+            + key(b"finish_reason") + rb'null' + close + end + after(b"choices") + close + ws)
+    anthropic = (ws + opn + key(b"type") + rb'"content_block_delta"' + comma + key(b"index")
+                 + _INT + comma + key(b"delta") + opn + key(b"type") + rb'"text_delta"'
+                 + comma + key(b"text") + rb'(' + _STR + rb')' + close + close + ws)
+    responses = (
+        ws + opn + key(b"type")
+        + rb'"(response\.(?:output_text|refusal|reasoning_text|reasoning_summary_text))'
+        + rb'\.delta"' + comma + members(_IDS) + key(b"item_id") + rb'(' + _STR + rb')'
+        + comma + members(_IDS) + key(b"output_index") + _INT + comma + members(_IDS)
+        + rb'"(content_index|summary_index)"' + colon + _INT + comma + members(_IDS)
+        + key(b"delta") + rb'(' + _STR + rb')' + after(_IDS) + close + ws)
+    return tuple(re.compile(p) for p in (chat, anthropic, responses))
+
+
+# As providers write them (compact), and with blanks around structural characters, as
+# JSON allows (a relay writing with Python's default ``json.dumps`` separators ``", "`` and
+# ``": "``; the event is one line, so only spaces and tabs). The compact form is tried
+# first: the blanks cost a tenth of the match on a chat event's many members.
+_COMPACT = dict(zip(("openai-chat", "anthropic-messages", "openai-responses"),
+                    _compile(b""), strict=True))
+_SPACED = dict(zip(("openai-chat", "anthropic-messages", "openai-responses"),
+                   _compile(rb'[ \t]*'), strict=True))
 
 
 class Delta(NamedTuple):
@@ -111,20 +129,17 @@ def delta_of(api: str, raw: bytes) -> Delta | None:
     end = len(raw) - 2
     if raw.find(b"\n", at, end) != -1 or not _utf8(raw):
         return None
+    compact = _COMPACT.get(api)
+    if compact is None:
+        return None
+    m = compact.fullmatch(raw, at, end) or _SPACED[api].fullmatch(raw, at, end)
+    if m is None:
+        return None
     if api == "anthropic-messages":
-        m = _ANTHROPIC.fullmatch(raw, at, end)
-        return None if m is None else Delta(("a", int(m.group(1))), *m.span(2))
+        return Delta(("a", int(m.group(1))), *m.span(2))
     if api == "openai-chat":
-        m = _CHAT.fullmatch(raw, at, end)
-        if m is None:
-            return None
         return Delta(("c", int(m.group(1)), m.group(2).decode("ascii")), *m.span(3))
-    if api == "openai-responses":
-        m = _RESPONSES.fullmatch(raw, at, end)
-        if m is None:
-            return None
-        index = int(m.group(5))
-        content, summary = (index, None) if m.group(4) == b"content_index" else (None, index)
-        return Delta(("r", m.group(1).decode("ascii"), token_text(m.group(2)),
-                      int(m.group(3)), content, summary), *m.span(6))
-    return None
+    index = int(m.group(5))
+    content, summary = (index, None) if m.group(4) == b"content_index" else (None, index)
+    return Delta(("r", m.group(1).decode("ascii"), token_text(m.group(2)), int(m.group(3)),
+                  content, summary), *m.span(6))
