@@ -279,7 +279,7 @@ class _Handler(BaseHTTPRequestHandler):
                 f"{k}: {v}\r\n" for k, v in self.headers.items()) + "\r\n"
             ws_wire.serve(head.encode("latin-1"), lambda: self.rfile.read1(65536),
                           self.wfile.write, session, owner.knobs().apply_headers(joined),
-                          owner.signer, on_message)
+                          owner.signer, on_message, lambda: owner.release.wait(timeout=120))
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError, TimeoutError, OSError):
             rec.aborted = True
         except Exception:  # noqa: BLE001 - a fake bug must surface in the test, not hang it
@@ -378,8 +378,8 @@ class FakeUpstream:
         self.good_signatures = 0
         self.bad_signatures = 0
         #: Streams asked with ``x-fake-hold-last: 1`` send their last frame only once set
-        #: (whole answers: their body); with ``x-fake-hold-end: 1``, they end the body only
-        #: once set.
+        #: (whole answers: their body; WebSocket answers: their last event); with
+        #: ``x-fake-hold-end: 1``, they end the body only once set.
         self.release = threading.Event()
         self.reset()
 

@@ -67,7 +67,8 @@ def _error(message: str, status: int = 400) -> str:
 
 def serve(raw_request: bytes, recv: Callable[[], bytes], send: Callable[[bytes], None],
           session: WebSocketSession, knobs: Knobs, signer: Signer,
-          on_message: Callable[[bytes], None]) -> None:
+          on_message: Callable[[bytes], None],
+          hold: Callable[[], object] | None = None) -> None:
     """Run one WebSocket connection until it closes.
 
     Args:
@@ -78,6 +79,8 @@ def serve(raw_request: bytes, recv: Callable[[], bytes], send: Callable[[bytes],
         knobs: Behaviour (chunk sizes, reply text) for the replies.
         signer: The upstream's signer (unused by OpenAI formats, kept for ``Call``).
         on_message: Called with each client text message (the test's recording).
+        hold: Called before the last event of each answer when ``knobs.hold_last`` is set
+            (the test releases it).
     """
     ws = WSConnection(ConnectionType.SERVER)
     ws.receive_data(raw_request)
@@ -93,7 +96,10 @@ def serve(raw_request: bytes, recv: Callable[[], bytes], send: Callable[[bytes],
                 text, pending = pending, ""
                 session.messages.append(text)
                 on_message(text.encode("utf-8"))
-                for reply in _answer(text, knobs, signer):
+                replies = _answer(text, knobs, signer)
+                for i, reply in enumerate(replies):
+                    if knobs.hold_last and hold is not None and i == len(replies) - 1:
+                        hold()
                     send(ws.send(TextMessage(data=reply)))
             elif isinstance(event, BytesMessage):
                 session.messages.append(bytes(event.data))
