@@ -48,8 +48,8 @@ def rss_mb() -> float:
     return 0.0
 
 
-def _malloc_mb() -> str:
-    """glibc's heap: bytes in use and free inside it (fragmentation shows as free growing)."""
+def _mallinfo() -> tuple[int, int, int] | None:
+    """glibc's ``mallinfo2``: bytes in use in its heaps, in its own mmaps, free in its heaps."""
     try:
         import ctypes
 
@@ -62,16 +62,20 @@ def _malloc_mb() -> str:
         libc.mallinfo2.restype = _Info
         info = libc.mallinfo2()
     except (OSError, AttributeError):
-        return ""
-    return (f" malloc_in_use={(info.uordblks + info.hblkhd) / 2**20:.1f}MB "
-            f"malloc_free={info.fordblks / 2**20:.1f}MB")
+        return None
+    return info.uordblks, info.hblkhd, info.fordblks
 
 
-def _rss_parts() -> str:
-    """RSS by kind of mapping (``/proc/self/smaps``): glibc's main heap (``[heap]``),
-    anonymous memory (glibc's thread arenas and large blocks, pymalloc's arenas, thread
-    stacks, OpenSSL's and libpq's own mmaps) and files (code, the spaCy model)."""
-    parts = {"heap": 0, "anon": 0, "file": 0}
+#: glibc's thread arenas are heaps mapped at multiples of their maximum size (64 MiB).
+_ARENA_ALIGN = 64 << 20
+
+
+def _rss_kb() -> dict[str, int]:
+    """RSS in kB by kind of mapping (``/proc/self/smaps``): glibc's main heap
+    (``[heap]``), glibc's thread arenas (anonymous maps starting at a 64 MiB boundary),
+    other anonymous memory (pymalloc's arenas, glibc's large blocks, thread stacks,
+    OpenSSL's own mmaps) and files (code, the spaCy model)."""
+    parts = {"heap": 0, "arenas": 0, "anon": 0, "file": 0}
     kind = "anon"
     try:
         with open("/proc/self/smaps", encoding="utf-8") as f:
@@ -79,13 +83,35 @@ def _rss_parts() -> str:
                 head = line.split(None, 5)
                 if "-" in head[0] and len(head) >= 5 and not head[0].endswith(":"):
                     name = head[5].strip() if len(head) > 5 else ""
-                    kind = "heap" if name == "[heap]" else "file" if name.startswith("/") \
-                        else "anon"
+                    start = int(head[0].split("-", 1)[0], 16)
+                    kind = ("heap" if name == "[heap]" else "file" if name.startswith("/")
+                            else "arenas" if not name and start % _ARENA_ALIGN == 0
+                            else "anon")
                 elif head[0] == "Rss:":
                     parts[kind] += int(head[1])
-    except OSError:
-        return ""
-    return " " + " ".join(f"rss_{k}={v / 1024:.1f}MB" for k, v in parts.items())
+    except (OSError, ValueError):
+        return {}
+    return parts
+
+
+def _heaps() -> str:
+    """glibc's memory and the RSS by kind of mapping.
+
+    ``malloc_free_resident`` is what glibc's heaps hold in RAM beyond the blocks in use:
+    free chunks between live ones that trimming cannot hand back (fragmentation).
+    """
+    rss = _rss_kb()
+    out = " " + " ".join(f"rss_{k}={v / 1024:.1f}MB" for k, v in rss.items()) if rss else ""
+    info = _mallinfo()
+    if info is None:
+        return out
+    in_heaps, mmapped, free = info
+    out = (f" malloc_in_use={(in_heaps + mmapped) / 2**20:.1f}MB "
+           f"malloc_free={free / 2**20:.1f}MB") + out
+    if rss:
+        resident = (rss["heap"] + rss["arenas"]) * 1024 - in_heaps
+        out += f" malloc_free_resident={max(0, resident) / 2**20:.1f}MB"
+    return out
 
 
 def _pymalloc() -> str:
@@ -140,8 +166,8 @@ def _report(out: Path, first: tracemalloc.Snapshot | None, now: tracemalloc.Snap
             started: float, types0: collections.Counter[str]) -> None:
     current, peak = tracemalloc.get_traced_memory()
     lines = [f"== t={time.monotonic() - started:.0f}s rss={rss_mb():.1f}MB "
-             f"traced={current / 2**20:.1f}MB peak={peak / 2**20:.1f}MB{_malloc_mb()}"
-             f"{_rss_parts()}{_pymalloc()}"]
+             f"traced={current / 2**20:.1f}MB peak={peak / 2**20:.1f}MB{_heaps()}"
+             f"{_pymalloc()}"]
     grown = _types()
     grown.subtract(types0)
     lines.append("   objects grown: " + ", ".join(

@@ -41,7 +41,8 @@ def test_reports_growth_by_traceback(tmp_path: Path) -> None:
     text = report.read_text()
     assert text.startswith("== t=") and " rss=" in text and " traced=" in text
     assert "kept.append(bytearray(200_000))" in text  # the line that keeps memory
-    assert " rss_heap=" in text and " rss_anon=" in text and " rss_file=" in text
+    assert " rss_heap=" in text and " rss_arenas=" in text and " rss_file=" in text
+    assert " malloc_free_resident=" in text  # glibc: resident beyond the blocks in use
     assert "linecache.py" not in text  # the tracer's own reading of source lines
 
 
