@@ -250,3 +250,23 @@ def test_cues_need_name_like_characters(text: str) -> None:
 ])
 def test_cued_and_cell_names_with_name_like_characters(text: str, name: str) -> None:
     assert name in _found(text)
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("会返回明确的错误码。孙育东回复说明天上午可以联调。", "孙育东"),  # 育: rare in jieba's nr
+    ("单位是毫秒。魏洋蓉请假三天。", "魏洋蓉"),
+    ("昨天梁延和我讨论了缓存的设计。", "梁延"),  # 天梁 is a rare word: no binding
+    ("这个模块以前是孔民写的，现在没人维护。", "孔民"),  # 民 tagged ng, a one-character given
+])
+def test_names_real_given_names_use(text: str, name: str) -> None:
+    assert name in _found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "数值存储为64位双精度格式。",  # 位: a measure word after a number
+    "只有在 data 事件发生时才有值。",  # 时 | 才: 才 (only then) is an adverb
+    "但微服务世界中的偏好是仅仅把版本控制作为最后的手段。",  # 但 (but) + 微
+    "王明天来上班。",  # 明天 (tomorrow) is a frequent word
+])
+def test_unknown_words_of_function_characters_are_not_names(text: str) -> None:
+    assert _found(text) == []

@@ -228,6 +228,7 @@ class _Dictionary:
         in_foreign: Counter[str] = Counter()  # transliterated foreign names (tag nrt)
         surnamed: list[str] = []  # nr words that start with a surname
         in_text: dict[str, int] = {}  # characters weighted by their words' counts
+        frequent: set[str] = set()  # two- and three-character words jieba counts often
         with open(path, encoding="utf-8") as f:
             for line in f:
                 parts = line.split()
@@ -236,8 +237,11 @@ class _Dictionary:
                 word, count, tag = parts
                 n = int(count)
                 total += n
-                for c in word:
-                    in_text[c] = in_text.get(c, 0) + n
+                if n >= _TEXT_MIN_COUNT:  # rarer words add little to a character's count
+                    for c in word:
+                        in_text[c] = in_text.get(c, 0) + n
+                    if n >= _FREQUENT and 2 <= len(word) <= 3:
+                        frequent.add(word)
                 freq[word] = n
                 for k in range(1, len(word)):
                     freq.setdefault(word[:k], 0)
@@ -282,6 +286,9 @@ class _Dictionary:
                 in_chinese_names.update(w[1:])
         self.given_chars.in_names = in_chinese_names
         self.given_chars.scores = _real_name_scores(in_text)
+        #: Two- and three-character words counted at least ``_FREQUENT`` times (高位, 计时,
+        #: 明天): a name does not start or end inside one (not 天梁 or 移成: rare words).
+        self.frequent = frozenset(frequent)
 
 
 def _real_name_scores(in_text: dict[str, int]) -> dict[str, float]:
@@ -330,6 +337,19 @@ class _GivenChars:
         scores = [self.score(c) for c in given]
         return bool(scores) and sum(scores) >= _CUE_SUM and min(scores) >= _CUE_MIN
 
+    def names_use(self, given: str) -> bool:
+        """True if jieba's person names use every character of ``given`` (``name_like``)
+        or real given names do (``plausible``: 孙 + 育东, 魏 + 洋蓉, whose 育 and 蓉 are rare
+        in jieba's names)."""
+        return all(c in self and self.name_like(c) for c in given) or self.plausible(given)
+
+    def possible(self, given: str) -> bool:
+        """A weaker ``plausible``: for an unknown word jieba made of a surname and given
+        characters, whose characters names use at least about as often as text does
+        (李 + 隆, 林 + 国, 孔 + 民 yes; 池 + 中, 干 + 过, 来 + 举 no)."""
+        scores = [self.score(c) for c in given]
+        return bool(scores) and sum(scores) >= _POSSIBLE_SUM and min(scores) >= _PLAUSIBLE_MIN
+
     def plausible(self, given: str) -> bool:
         """True if ``given`` reads as a real given name by its characters: together they
         are more common in names than in text, and none is far more common in text
@@ -354,10 +374,15 @@ class _GivenChars:
                 and c not in _NAME_END and self.in_words.get(c, 0) <= _RARE_IN_WORDS)
 
 
+#: Words counted for the characters' share of text: those jieba counts at least this often
+#: (80k of 350k words; the rest change the scores little and cost load time).
+_TEXT_MIN_COUNT = 20
+_FREQUENT = 100
 #: A plausible given name: its characters' scores add up to at least this, and none is
 #: below the minimum (1.0 is e more common in names than in text).
 _PLAUSIBLE_SUM = 1.0
 _PLAUSIBLE_MIN = -1.6
+_POSSIBLE_SUM = -0.5
 #: A given name that only a person cue vouches for: at least this in all and per character.
 _CUE_SUM = -2.5
 _CUE_MIN = -2.6
@@ -684,18 +709,21 @@ def _span(d: _Dictionary, run: str, toks: list[tuple[str, int, int]], i: int, sl
             return None  # a transliterated foreign name (米勒, 斯特拉)
         if (cue or _cued_after(toks, j)) and (tag is None or (
                 tag in ("nr", "nrfg") and len(given) == 2 and given_chars.plausible(given))) \
-                and all(
-                c in given_chars and given_chars.name_like(c) for c in given) \
+                and given_chars.names_use(given) \
                 and not all(c in d.foreign_chars for c in given) and _cue_ok(d, given):
             # 据王军华介绍, 赖英表示: a person cue around a name-like word. jieba's dictionary
             # tags many everyday words nr (荣耀, 韩文, 宋词): those need a label or a title.
             return j, 0.85
         if rare:
             return None
-        if all(c in given_chars and given_chars.name_like(c) for c in given) \
-                and given_chars.plausible(given) and not (
-                    _bound_before(d, run, s, sl)
-                    and sum(given_chars.score(c) for c in given) < _STRONG_GIVEN):
+        loose = d.tags.get(word[:sl]) in _FUNCTION_TAGS or (
+            len(given) == 1 and d.tags.get(given) in _LOOSE_GIVEN_TAGS)
+        if given_chars.names_use(given) \
+                and (given_chars.plausible(given) if loose else given_chars.possible(given)) \
+                and (
+                    sum(given_chars.score(c) for c in given) >= _STRONG_GIVEN
+                    or not (_bound_before(d, run, s, sl, given_chars.plausible(given))
+                            or _bound_after(d, run, e))):
             if tag is None:
                 return j, 0.8
         return None
@@ -757,11 +785,16 @@ def _cue_ok(d: _Dictionary, given: str) -> bool:
     character real names avoid (``_GivenChars.cue_ok``), and a noun only if its characters
     lean towards names (宏图, 海洋, 先锋 yes; 链路, 网卡 no)."""
     g = d.given_chars
-    return g.cue_ok(given) and (d.tags.get(given) not in _NOUN_TAGS
+    return g.cue_ok(given) and (len(given) < 2 or d.tags.get(given) not in _NOUN_TAGS
                                 or sum(g.score(c) for c in given) >= 0)
 
 
 _NOUN_TAGS = frozenset({"n", "vn", "ng", "nz"})
+# Tags of a one-character given name that is rather a word of its own there (时 | 才, 池 |
+# 满): such an unknown word needs a plausible given name, as does one whose surname
+# character is a function or measure word there (但 | 微, 64 位 | 双).
+_LOOSE_GIVEN_TAGS = frozenset({"c", "p", "r", "d", "u", "ul", "uj", "uz", "ug", "uv", "ud",
+                               "y", "e", "o", "f", "a", "ad", "v", "vd"})
 
 
 def _plausible_after(d: _Dictionary, run: str, k: int) -> bool:
@@ -770,11 +803,20 @@ def _plausible_after(d: _Dictionary, run: str, k: int) -> bool:
     return g.plausible(run[k:k + 2]) or g.plausible(run[k:k + 1])
 
 
-def _bound_before(d: _Dictionary, run: str, s: int, sl: int) -> bool:
+def _bound_before(d: _Dictionary, run: str, s: int, sl: int, plausible: bool) -> bool:
     """True if the surname at ``run[s]`` ends a dictionary word with the characters before
-    it (线程 + 池中, 计时 + 为, 高位 + 为): jieba's HMM glued it to what follows."""
+    it (在线 | 程池: 线程, 计时 + 为, 高位 + 为): jieba's HMM glued it to what follows. For a
+    given name that reads as one (``plausible``), only a frequent word counts (昨天 | 梁延:
+    天梁 is a rare word)."""
     end = s + sl
-    return any(d.tags.get(run[k:end]) for k in range(max(0, s - 3), s))
+    words = d.frequent if plausible else d.tags
+    return any(run[k:end] in words for k in range(max(0, s - 2), s))
+
+
+def _bound_after(d: _Dictionary, run: str, e: int) -> bool:
+    """True if the last character before offset ``e`` starts a dictionary word with the
+    characters after it (成微 + 服务: 微服务; 位均 + 为: 均为; 王明 + 天: 明天)."""
+    return e < len(run) and any(run[e - 1:e + k] in d.frequent for k in (1, 2))
 
 
 def _cued_after(toks: list[tuple[str, int, int]], j: int) -> bool:
