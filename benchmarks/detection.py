@@ -47,6 +47,11 @@ from zh_sealed import (  # noqa: E402
     sealed_name_corpus,
     sealed_prose_corpus,
 )
+from zh_sealed2 import (  # noqa: E402
+    sealed2_address_corpus,
+    sealed2_name_corpus,
+    sealed2_prose_corpus,
+)
 
 from redactproxy.detect.base import Finding  # noqa: E402
 from redactproxy.detect.engine import DetectorSpec, Engine  # noqa: E402
@@ -209,7 +214,8 @@ def _zh_quality(full: Engine, label: str, names: list[Doc], addresses: list[Doc]
 
 
 def chinese_section(full: Engine, cold: Engine, quick: bool,
-                    sealed: bool = False) -> list[tuple[str, str, str, bool | None]]:
+                    sealed: bool = False,
+                    sealed2: bool = False) -> list[tuple[str, str, str, bool | None]]:
     """Chinese names, addresses, prose noise and speed; code/data names and code noise.
 
     Each Chinese number is given three times: on the tuning generator (``zh_corpus``, what
@@ -218,7 +224,9 @@ def chinese_section(full: Engine, cold: Engine, quick: bool,
     held-out generator (``zh_heldout``: other frames, prose, given names, address forms and
     places), which nothing is tuned or developed on. With ``sealed``, a fourth generator
     (``zh_sealed``, written before the changes it judges) is measured too: run it once or
-    twice at the end of a round, never while tuning.
+    twice at the end of a round, never while tuning. With ``sealed2``, the fifth generator
+    (``zh_sealed2``, written before the round that used the first sealed set's report) is
+    measured the same way.
     """
     from redactproxy.detect.chinese import _dictionary
 
@@ -239,6 +247,9 @@ def chinese_section(full: Engine, cold: Engine, quick: bool,
     if sealed:
         rows += _zh_quality(full, "sealed", sealed_name_corpus(3021, n),
                             sealed_address_corpus(3031, n), sealed_prose_corpus(3041, size))
+    if sealed2:
+        rows += _zh_quality(full, "sealed2", sealed2_name_corpus(4021, n),
+                            sealed2_address_corpus(4031, n), sealed2_prose_corpus(4041, size))
     for label, seed, held in (("", 51, False), (" (held-out seed)", 52, False),
                               (" (names from unread locales)", 53, True),
                               (" (2nd held-out locale set)", 54, "fresh")):
@@ -382,6 +393,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sealed", action="store_true",
                     help="also measure the sealed Chinese set (zh_sealed): only at the end "
                          "of a round, never while tuning")
+    ap.add_argument("--sealed2", action="store_true",
+                    help="also measure the second sealed Chinese set (zh_sealed2): only at "
+                         "the end of a round, never while tuning")
     ap.add_argument("--before", type=Path,
                     help="a checkout of an older commit: compare English scan speed with it")
     args = ap.parse_args(argv)
@@ -394,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     cold_known = Engine(DetectorSpec(nlp=False, known=known_for_bench()))
     print(f"engines loaded in {time.perf_counter() - t0:.1f}s")
     if args.chinese:
-        _print_rows(chinese_section(full, cold, quick, args.sealed)
+        _print_rows(chinese_section(full, cold, quick, args.sealed, args.sealed2)
                     + zh_text_rows(full, args.zh_text))
         return 0
 
