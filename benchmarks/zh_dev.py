@@ -286,14 +286,15 @@ _DEV_BUILDINGS = ["创智大厦", "云谷中心", "翠微苑", "书香园", "金
 
 
 def dev_address(r: random.Random) -> str:
-    """A development-set address in one of eight forms."""
+    """A development-set address in one of twelve forms (towns and villages, industrial parks,
+    栋-单元-室 shorthand and 号院 added in the third round)."""
     prov, city, dist = r.choice(_DEV_PLACES)
     road = r.choice(_DEV_ROADS)
     num = f"{r.randint(2, 888)}号"
     bld = r.choice(_DEV_BUILDINGS)
     tower = f"{r.randint(1, 18)}号楼"
     room = f"{r.randint(2, 28)}0{r.randint(1, 9)}室"
-    form = r.randrange(8)
+    form = r.randrange(12)
     if form == 0:
         return prov + city + dist + road + num
     if form == 1:
@@ -308,7 +309,24 @@ def dev_address(r: random.Random) -> str:
         return prov + city + dist + road + num + f"{r.randint(1, 5)}单元{room}"
     if form == 6:
         return city + road + num + bld
+    if form == 8:  # town + village + group (digits or Chinese numerals)
+        group = r.choice(["一", "二", "五", "十一", str(r.randint(1, 15))])
+        return prov + city + dist + r.choice(_DEV_TOWNS) + r.choice(_DEV_VILLAGES) + group + "组"
+    if form == 9:  # industrial park + plant
+        return prov + city + dist + r.choice(_DEV_IPARKS) + f"{r.randint(1, 30)}号厂房"
+    if form == 10:  # residential compound + 栋-单元-室 shorthand
+        return (city + dist + r.choice(_DEV_COMPOUNDS)
+                + f"{r.randint(1, 40)}-{r.randint(1, 6)}-{r.randint(1, 32)}0{r.randint(1, 4)}")
+    if form == 11:  # 号院 + building + door
+        return (city + dist + road
+                + f"{r.randint(1, 99)}号院{r.randint(1, 12)}号楼{r.randint(1, 4)}门")
     return prov + city + dist + road + "与" + r.choice(_DEV_ROADS) + "交叉口" + bld
+
+
+_DEV_TOWNS = ["石桥镇", "双河镇", "白沙乡", "古城镇"]
+_DEV_VILLAGES = ["杨柳村", "东岗村", "高家村", "新民村"]
+_DEV_IPARKS = ["精工产业园", "新材料工业园", "光电科技园", "生物医药产业园"]
+_DEV_COMPOUNDS = ["碧水花园", "康乐小区", "金桂家园", "枫林苑"]
 
 
 _ADDR_FRAMES = [
